@@ -1,0 +1,87 @@
+"""Train the reference MNIST classifier: the app's digit reader and the metrics' feature extractor.
+
+    python -m gan.classifier --data-dir ../shared/data --out weights/classifier
+
+It is trained on real MNIST only and never sees the GAN, so it is an independent judge of
+the generator's samples (class accuracy, and the features FID, KID, precision/recall use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from .data import DataError, load_mnist, to_model_range
+from .models import Classifier
+
+
+def random_affine(x: torch.Tensor, degrees: float = 10, scale: float = 0.1, shift: float = 2) -> torch.Tensor:
+    """Small random rotations, scalings and shifts (in pixels) of images in [-1, 1]: the
+    augmentation that makes the classifier robust to digits drawn or photographed by users."""
+    n = x.shape[0]
+    angle = torch.deg2rad((torch.rand(n) * 2 - 1) * degrees)
+    s = 1 + (torch.rand(n) * 2 - 1) * scale
+    t = (torch.rand(n, 2) * 2 - 1) * shift * 2 / 28  # pixels -> grid_sample's [-1, 1] units
+    theta = torch.stack([
+        torch.stack([torch.cos(angle) / s, -torch.sin(angle) / s, t[:, 0]], 1),
+        torch.stack([torch.sin(angle) / s, torch.cos(angle) / s, t[:, 1]], 1),
+    ], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    # Sample x + 1 so that grid_sample's zero padding is the black background (-1).
+    return F.grid_sample(x + 1, grid, align_corners=False) - 1
+
+
+@torch.inference_mode()
+def accuracy(model: Classifier, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000) -> float:
+    model.eval()
+    correct = sum((model(to_model_range(images[i:i + batch])).argmax(1) == labels[i:i + batch]).sum().item()
+                  for i in range(0, len(images), batch))
+    return correct / len(images)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m gan.classifier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
+    p.add_argument("--out", default="weights/classifier", help="where save_pretrained writes (default: weights/classifier)")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak of the one-cycle schedule (default: 3e-3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 keeps torch's default")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    try:
+        train_x, train_y = load_mnist(args.data_dir, train=True)
+        test_x, test_y = load_mnist(args.data_dir, train=False)
+    except DataError as e:
+        sys.exit(f"error: {e}")
+
+    model = Classifier()
+    steps = args.epochs * (len(train_x) // args.batch_size)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps)
+    for epoch in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(train_x))
+        bar = tqdm(range(len(train_x) // args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}", file=sys.stdout)
+        for i in bar:
+            idx = order[i * args.batch_size:(i + 1) * args.batch_size]
+            loss = F.cross_entropy(model(random_affine(to_model_range(train_x[idx]))), train_y[idx], label_smoothing=0.05)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        print(f"epoch {epoch + 1}: test accuracy {accuracy(model, test_x, test_y):.4f}")
+    model.eval().save_pretrained(args.out)
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Measure a generator honestly against MNIST, beside the floor any generator could reach.
+
+    python -m gan.evaluate --weights weights --data-dir ../shared/data
+
+Draws 1,000 samples per digit (seeds 0..9,999, digit = seed % 10) and compares them with the
+10,000 MNIST test digits; 10,000 real training digits get the same treatment as the floor.
+Writes <weights>/metrics.json, calibration.json (Platt scaling of D for the app),
+training_curves.png, and real_digits.npz (test digits for the app's game), and prints a
+Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import metrics as M
+from .data import DataError, load_mnist
+from .models import Classifier, Discriminator, Generator
+from .sampling import images_from_latents, latents_from_seeds, sample
+
+SEEDS = range(0, 10_000)  # evaluation samples
+CALIBRATION_SEEDS = range(50_000, 60_000)  # fresh fakes for D's calibration and ROC AUC
+
+
+def evaluate_set(C: Classifier, D: Discriminator, real: np.ndarray, real_labels: np.ndarray, real_feats: torch.Tensor,
+                 images: np.ndarray, labels: np.ndarray, d_reference: torch.Tensor) -> dict:
+    """All metrics of one image set against the real test set."""
+    feats = M.features(C, images)
+    precision, recall = M.precision_recall(real_feats, feats)
+    kid_mean, kid_std = M.kid(C, real, images)
+    is_mean, is_std = M.inception_score(C, images)
+    with torch.inference_mode():
+        d_scores = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(images)])
+    return {
+        "fid": M.fid(C, real, images),
+        "kid": kid_mean, "kid_std": kid_std,
+        "inception_score": is_mean, "inception_score_std": is_std,
+        "precision": precision, "recall": recall,
+        "class_accuracy": M.class_accuracy(C, images, labels),
+        "per_class_fid": M.per_class_fid(C, real, real_labels, images, labels),
+        "diversity_per_digit": [M.diversity(feats[torch.from_numpy(labels == d)]) for d in range(10)],
+        # D's real-vs-this-set separability: ~0.5 for the floor, and the lower the better for G.
+        "d_roc_auc": M.roc_auc(d_reference, d_scores),
+    }
+
+
+def calibrate(D: Discriminator, G: Generator, real: np.ndarray) -> dict:
+    """Platt-scale D's unconditional logit on half the test digits vs fresh fakes; report
+    ECE on the other half, and the histogram of calibrated scores the app draws."""
+    fake = sample(G, CALIBRATION_SEEDS, [s % 10 for s in CALIBRATION_SEEDS])
+    with torch.inference_mode():
+        lr = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(real)])
+        lf = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(fake)])
+    half = len(real) // 2
+    fit_logits, fit_labels = torch.cat([lr[:half], lf[:half]]), torch.cat([torch.ones(half), torch.zeros(half)])
+    ev_logits = torch.cat([lr[half:], lf[half:]])
+    ev_labels = torch.cat([torch.ones(len(lr) - half), torch.zeros(len(lf) - half)]).long()
+    scale, bias = M.fit_platt(fit_logits, fit_labels)
+    p_ev = torch.sigmoid(scale * ev_logits + bias)
+    edges = np.linspace(0, 1, 21)
+    real_hist = np.histogram(p_ev[ev_labels == 1].numpy(), edges)[0]
+    fake_hist = np.histogram(p_ev[ev_labels == 0].numpy(), edges)[0]
+    return {
+        "scale": scale, "bias": bias,
+        "ece_before": M.expected_calibration_error(torch.sigmoid(ev_logits), ev_labels),
+        "ece_after": M.expected_calibration_error(p_ev, ev_labels),
+        "histogram": {"edges": edges.round(3).tolist(), "real": (real_hist / real_hist.sum()).round(4).tolist(),
+                      "generated": (fake_hist / fake_hist.sum()).round(4).tolist()},
+    }
+
+
+def label_free_histogram(G: Generator, C: Classifier, n: int = 5000) -> list[float]:
+    """Digits G draws when given no digit (a uniform label vector): a collapsed G piles into
+    a few classes, a healthy one spreads over all ten."""
+    z = latents_from_seeds(range(100_000, 100_000 + n), G.z_dim)
+    images = images_from_latents(G, z, torch.full((n, 10), 0.1))
+    return (np.bincount(M.predict(C, images), minlength=10) / n).round(4).tolist()
+
+
+def plot_training_curves(log_path: Path, out_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    epoch = [r["epoch"] for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    a.plot(epoch, [r["loss_d"] for r in rows], label="loss D (both heads)")
+    a.plot(epoch, [r["loss_g"] for r in rows], label="loss G (both heads)")
+    a.set_xlabel("epoch"); a.set_title("losses"); a.legend()
+    b.plot(epoch, [r["d_real"] for r in rows], label="mean D(x), real")
+    b.plot(epoch, [r["d_fake"] for r in rows], label="mean D(G(z)), fake")
+    b.axhline(0.5, color="gray", lw=0.8, ls="--")
+    b.set_ylim(0, 1); b.set_xlabel("epoch"); b.set_title("discriminator outputs"); b.legend()
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=90)
+    plt.close(fig)
+
+
+TARGETS = [
+    ("FID <= 2x floor", lambda g, f: g["fid"] <= 2 * f["fid"]),
+    ("class accuracy >= 99%", lambda g, f: g["class_accuracy"] >= 0.99),
+    ("IS >= 97% of floor", lambda g, f: g["inception_score"] >= 0.97 * f["inception_score"]),
+    ("precision >= 90% of floor", lambda g, f: g["precision"] >= 0.9 * f["precision"]),
+    ("recall >= 90% of floor", lambda g, f: g["recall"] >= 0.9 * f["recall"]),
+    ("per-class FID <= 2x median", lambda g, f: max(g["per_class_fid"]) <= 2 * float(np.median(g["per_class_fid"]))),
+]
+
+
+def markdown_table(result: dict) -> str:
+    g, f = result["generator"], result["floor"]
+    rows = [("FID (lower is better)", "fid", "{:.3f}"), ("KID", "kid", "{:.5f}"), ("Inception Score (max 10)", "inception_score", "{:.3f}"),
+            ("precision (k=3)", "precision", "{:.3f}"), ("recall (k=3)", "recall", "{:.3f}"), ("class accuracy", "class_accuracy", "{:.4f}"),
+            ("worst / median per-class FID", None, None), ("D ROC AUC vs real test", "d_roc_auc", "{:.3f}")]
+    out = ["| metric | generator | real-data floor |", "|---|---|---|"]
+    for name, key, fmt in rows:
+        if key is None:
+            ratio = lambda m: f"{max(m['per_class_fid']) / np.median(m['per_class_fid']):.2f}x"
+            out.append(f"| {name} | {ratio(g)} | {ratio(f)} |")
+        else:
+            out.append(f"| {name} | {fmt.format(g[key])} | {fmt.format(f[key])} |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m gan.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", default="weights", help="folder with generator/ and discriminator/ (default: weights)")
+    p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
+    p.add_argument("--app-assets", action=argparse.BooleanOptionalAction, default=True,
+                   help="also write calibration.json, training_curves.png and real_digits.npz for the app (default: on)")
+    args = p.parse_args(argv)
+    t0 = time.time()
+    torch.set_num_threads(torch.get_num_threads())
+    weights = Path(args.weights)
+    G = Generator.from_pretrained(weights / "generator", strict=True).eval()
+    D = Discriminator.from_pretrained(weights / "discriminator", strict=True).eval()
+    C = Classifier.from_pretrained(args.classifier, strict=True).eval()
+    try:
+        test_x, test_y = (t.numpy() for t in load_mnist(args.data_dir, train=False))
+        train_x, train_y = (t.numpy() for t in load_mnist(args.data_dir, train=True))
+    except DataError as e:
+        sys.exit(f"error: {e}")
+    pick = np.random.default_rng(0).choice(len(train_x), 10_000, replace=False)
+    train_x, train_y = train_x[pick], train_y[pick]
+    digits = np.array([s % 10 for s in SEEDS])
+    fake = sample(G, SEEDS, digits)
+    real_feats = M.features(C, test_x)
+    with torch.inference_mode():
+        d_real = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(test_x)])
+    result = {
+        "generator": evaluate_set(C, D, test_x, test_y, real_feats, fake, digits, d_real),
+        "floor": evaluate_set(C, D, test_x, test_y, real_feats, train_x, train_y, d_real),
+        "floor_diversity_per_digit_test": [M.diversity(real_feats[torch.from_numpy(test_y == d)]) for d in range(10)],
+        "label_free_class_histogram": label_free_histogram(G, C),
+        "classifier_test_accuracy": M.class_accuracy(C, test_x, test_y),
+        "config": {"weights": str(weights), "arch": G.arch, "samples": len(SEEDS), "seeds": f"{SEEDS.start}-{SEEDS.stop - 1}"},
+    }
+    result["targets"] = {name: bool(check(result["generator"], result["floor"])) for name, check in TARGETS}
+    if args.app_assets:
+        calib = calibrate(D, G, test_x)
+        result["calibration"] = {k: v for k, v in calib.items() if k != "histogram"}
+        (weights / "calibration.json").write_text(json.dumps(calib, indent=1) + "\n")
+        if (weights / "train_log.jsonl").exists():
+            plot_training_curves(weights / "train_log.jsonl", weights / "training_curves.png")
+        keep = np.random.default_rng(1).choice(len(test_x), 1000, replace=False)
+        np.savez_compressed(weights / "real_digits.npz", images=test_x[keep], labels=test_y[keep])
+    result["seconds"] = round(time.time() - t0, 1)
+    (weights / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(markdown_table(result))
+    print("\ntargets:", ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in result["targets"].items()))
+    if "calibration" in result:
+        c = result["calibration"]
+        print(f"calibration: ECE {c['ece_before']:.3f} -> {c['ece_after']:.3f} (scale {c['scale']:.3f}, bias {c['bias']:.3f})")
+    print(f"wrote {weights / 'metrics.json'} in {result['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

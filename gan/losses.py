@@ -1,0 +1,44 @@
+"""Adversarial losses on raw logits (D's outputs before any sigmoid).
+
+Non-saturating BCE (Goodfellow et al. 2014), with D(x) = sigmoid(logit):
+    D: -log D(x) - log(1 - D(G(z)))       G: -log D(G(z))
+softplus(-l) = -log sigmoid(l) and softplus(l) = -log(1 - sigmoid(l)) compute these without
+overflow for any logit.
+
+WGAN-GP (Gulrajani et al. 2017): the critic maximises E[D(x)] - E[D(G(z))] with a penalty
+that keeps its gradient norm near 1 on points between real and fake samples.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+
+def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def g_loss_bce(fake_logits: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-fake_logits).mean()
+
+
+def d_loss_wgan(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    return fake_logits.mean() - real_logits.mean()
+
+
+def g_loss_wgan(fake_logits: torch.Tensor) -> torch.Tensor:
+    return -fake_logits.mean()
+
+
+def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """E[(||grad critic(x_hat)|| - 1)^2] at random points x_hat on the lines between real and fake."""
+    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device)
+    x_hat = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+LOSSES = {"bce": (d_loss_bce, g_loss_bce), "wgan-gp": (d_loss_wgan, g_loss_wgan)}

@@ -1,0 +1,131 @@
+"""Generator, discriminator and the MNIST classifier used as the metrics' feature extractor.
+
+Both GAN networks come in two architectures, picked by the `arch` constructor argument:
+
+- "dcgan" (shipped): a class-conditional DCGAN. G maps (z, label) through a linear layer
+  to 7x7 feature maps and two transposed convolutions to 28x28; D mirrors it with two
+  strided convolutions.
+- "mlp": the seed article's baseline, G: z -> Dense 128 ReLU -> Dense 784 tanh and
+  D: 784 -> Dense 128 ReLU -> 1, with the label concatenated to G's input and a projection
+  term added to D so it can be compared with the DCGAN on the same class-conditional metrics.
+
+The discriminator has two heads on one trunk (features h):
+    conditional   D(x, y) = w.h + b + <embed(y), h>     (projection discriminator, Miyato 2018)
+    unconditional D(x)    = w'.h + b'
+Both are trained with the adversarial loss, so D(x) is a real/fake score of its own and the
+app can score an upload whose digit nobody told us.
+
+Each model mixes in huggingface_hub's PyTorchModelHubMixin: `save_pretrained(dir)` writes
+config.json (the constructor arguments) + model.safetensors, and `from_pretrained(path or
+repo id)` loads either.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+N_CLASSES = 10
+
+
+def as_label_vectors(labels: torch.Tensor, n_classes: int = N_CLASSES) -> torch.Tensor:
+    """Integer labels [N] -> one-hot [N, C]; float label vectors [N, C] pass through (so two
+    digits can be blended for interpolation)."""
+    if labels.dtype.is_floating_point:
+        return labels
+    return F.one_hot(labels.long(), n_classes).float()
+
+
+class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+    def __init__(self, arch: str = "dcgan", z_dim: int = 64, width: int = 128, n_classes: int = N_CLASSES):
+        super().__init__()
+        if arch not in ("dcgan", "mlp"):
+            raise ValueError(f"unknown arch {arch!r}: expected 'dcgan' or 'mlp'")
+        self.arch, self.z_dim, self.width, self.n_classes = arch, z_dim, width, n_classes
+        if arch == "mlp":
+            self.net = nn.Sequential(
+                nn.Linear(z_dim + n_classes, width), nn.ReLU(),
+                nn.Linear(width, 28 * 28), nn.Tanh(),
+            )
+        else:
+            self.fc = nn.Sequential(
+                nn.Linear(z_dim + n_classes, width * 7 * 7), nn.BatchNorm1d(width * 7 * 7), nn.ReLU(),
+            )
+            self.conv = nn.Sequential(
+                nn.ConvTranspose2d(width, width // 2, 4, 2, 1), nn.BatchNorm2d(width // 2), nn.ReLU(),  # 14x14
+                nn.ConvTranspose2d(width // 2, 1, 4, 2, 1), nn.Tanh(),  # 28x28
+            )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """z [N, z_dim], labels [N] ints or [N, C] label vectors -> images [N, 1, 28, 28] in [-1, 1]."""
+        h = torch.cat([z, as_label_vectors(labels, self.n_classes)], dim=1)
+        if self.arch == "mlp":
+            return self.net(h).view(-1, 1, 28, 28)
+        return self.conv(self.fc(h).view(-1, self.width, 7, 7))
+
+
+def sn(layer: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato 2018): caps each layer's Lipschitz constant at 1, so D
+    cannot saturate (D(x)=1, D(G(z))=0) and starve G of gradient early in training."""
+    return nn.utils.parametrizations.spectral_norm(layer)
+
+
+class Discriminator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+    def __init__(self, arch: str = "dcgan", width: int = 64, feature_dim: int = 256, n_classes: int = N_CLASSES):
+        super().__init__()
+        if arch not in ("dcgan", "mlp"):
+            raise ValueError(f"unknown arch {arch!r}: expected 'dcgan' or 'mlp'")
+        self.arch, self.n_classes = arch, n_classes
+        if arch == "mlp":
+            feature_dim = 128
+            self.trunk = nn.Sequential(nn.Flatten(), sn(nn.Linear(28 * 28, feature_dim)), nn.ReLU())
+        else:
+            # No batch norm in D: WGAN-GP's per-sample gradient penalty needs samples independent.
+            self.trunk = nn.Sequential(
+                sn(nn.Conv2d(1, width // 2, 4, 2, 1)), nn.LeakyReLU(0.2),  # 14x14
+                sn(nn.Conv2d(width // 2, width, 4, 2, 1)), nn.LeakyReLU(0.2),  # 7x7
+                nn.Flatten(), sn(nn.Linear(width * 7 * 7, feature_dim)), nn.LeakyReLU(0.2),
+            )
+        self.head = sn(nn.Linear(feature_dim, 1))  # conditional head's unconditional part
+        self.embed = sn(nn.Embedding(n_classes, feature_dim))  # projection term
+        self.uncond_head = sn(nn.Linear(feature_dim, 1))  # label-free score, for uploads
+
+    def both(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits [N] of the conditional and the unconditional head, from one trunk pass."""
+        h = self.trunk(x)
+        cond = self.head(h).squeeze(1) + (self.embed(labels.long()) * h).sum(1)
+        return cond, self.uncond_head(h).squeeze(1)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Real/fake logits [N]: conditional on `labels` when given, else the unconditional head."""
+        if labels is None:
+            return self.uncond_head(self.trunk(x)).squeeze(1)
+        return self.both(x, labels)[0]
+
+
+class Classifier(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+    """A small VGG-style MNIST classifier: the app's digit reader and the metrics' feature
+    extractor (its 128-d penultimate layer stands in for Inception features on MNIST)."""
+
+    def __init__(self, width: int = 32, feature_dim: int = 128, n_classes: int = N_CLASSES):
+        super().__init__()
+
+        def block(c_in: int, c_out: int) -> list[nn.Module]:
+            return [
+                nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                nn.Conv2d(c_out, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
+
+        self.features = nn.Sequential(
+            *block(1, width), *block(width, 2 * width),  # 28 -> 14 -> 7
+            nn.Flatten(), nn.Linear(2 * width * 7 * 7, feature_dim), nn.BatchNorm1d(feature_dim), nn.ReLU(),
+        )
+        self.dropout = nn.Dropout(0.3)
+        self.logits = nn.Linear(feature_dim, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Images [N, 1, 28, 28] in [-1, 1] -> class logits [N, 10]."""
+        return self.logits(self.dropout(self.features(x)))

@@ -1,0 +1,272 @@
+"""Everything the Space does, without the UI: load the models once, then generate, steer,
+interpolate and score. app.py only wires these functions to Gradio components.
+
+Inputs arrive from the web and are untrusted: every public method validates its
+arguments and raises `InputError` with a message fit to show the visitor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import numpy as np
+import torch
+
+from .models import Classifier, Discriminator, Generator
+from .preprocess import ImageError, open_image, to_mnist
+from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
+from .viz import grid
+
+SLIDER_RANGE = 3.0
+TRUNCATION_RANGE = (0.0, 1.5)
+MAX_GRID_CELLS = 100
+MAX_FRAMES = 64
+
+
+class InputError(ValueError):
+    """A request we refuse; str(e) is a message for the visitor."""
+
+
+class WeightsError(RuntimeError):
+    """Weights that are missing, truncated or do not match their recorded checksum."""
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def as_int(value: object, name: str, lo: int, hi: int) -> int:
+    """An integer in lo..hi; refuse fractions, strings, NaN and anything out of range (a
+    seed out of range has no obvious nearest meaning, so it is refused, not clamped)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a whole number in {lo}..{hi}, got {value!r}.")
+    if not math.isfinite(value) or value != int(value):
+        raise InputError(f"{name} must be a whole number in {lo}..{hi}, got {value!r}.")
+    if not lo <= int(value) <= hi:
+        raise InputError(f"{name} must be in {lo}..{hi}, got {int(value)}.")
+    return int(value)
+
+
+def as_float(value: object, name: str, lo: float, hi: float) -> float:
+    """A finite number, clamped into lo..hi: a slider pushed past its end means its end."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a number in {lo}..{hi}, got {value!r}.")
+    if not math.isfinite(value):
+        raise InputError(f"{name} must be a finite number in {lo}..{hi}, got {value!r}.")
+    return float(min(max(value, lo), hi))
+
+
+# ---------------------------------------------------------------------------- recipe
+
+
+@dataclass
+class Recipe:
+    """Everything that determines one generated digit; its query string reproduces it."""
+
+    digit: int = 0
+    seed: int = 0
+    truncation: float = 1.0
+    sliders: dict[str, float] = field(default_factory=dict)
+
+    def to_query(self) -> str:
+        values = {"digit": self.digit, "seed": self.seed, "psi": _short(self.truncation)}
+        values.update({k: _short(v) for k, v in self.sliders.items() if v != 0})
+        return urlencode(values)
+
+    @classmethod
+    def from_query(cls, query: str, slider_names: list[str]) -> "Recipe":
+        """Parse `digit=3&seed=42&psi=0.7&thickness=1.5` (a leading '?' or URL is fine)."""
+        query = query.strip().split("?", 1)[-1]
+        items = dict(parse_qsl(query, keep_blank_values=True))
+        unknown = set(items) - {"digit", "seed", "psi", *slider_names}
+        if unknown:
+            raise InputError(f"Unknown recipe keys: {', '.join(sorted(unknown))}. Expected digit, seed, psi, {', '.join(slider_names)}.")
+
+        def num(key: str, default: float) -> float:
+            try:
+                return float(items.get(key, default))
+            except ValueError:
+                raise InputError(f"Recipe value {key}={items[key]!r} is not a number.") from None
+
+        return cls(
+            digit=as_int(num("digit", 0), "digit", 0, 9),
+            seed=as_int(num("seed", 0), "seed", 0, MAX_SEED),
+            truncation=as_float(num("psi", 1.0), "truncation", *TRUNCATION_RANGE),
+            sliders={k: as_float(num(k, 0.0), k, -SLIDER_RANGE, SLIDER_RANGE) for k in slider_names},
+        )
+
+
+def _short(x: float) -> str:
+    return f"{x:.4g}"
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def resolve_weights(spec: str | Path | None = None) -> Path:
+    """A local weights folder, or a Hub repo id downloaded to the local cache.
+    Default: $GAN_WEIGHTS, else the committed weights/ beside the package."""
+    spec = spec or os.environ.get("GAN_WEIGHTS") or Path(__file__).resolve().parent.parent / "weights"
+    if Path(spec).is_dir():
+        return Path(spec)
+    if str(spec).count("/") == 1 and not Path(spec).exists():
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(str(spec)))
+    raise WeightsError(f"weights folder not found: {spec}")
+
+
+def verify_checksums(folder: Path) -> None:
+    """Compare every file listed in checksums.json with its SHA-256 (weights that were
+    truncated or tampered with are refused, naming the file)."""
+    listing = folder / "checksums.json"
+    if not listing.exists():
+        return  # a Hub repo of someone else's need not ship one
+    for name, expected in json.loads(listing.read_text()).items():
+        path = folder / name
+        if not path.exists():
+            raise WeightsError(f"missing weights file: {path}")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            raise WeightsError(f"weights file does not match its checksum (truncated or modified): {path}")
+
+
+def write_checksums(folder: Path) -> None:
+    files = sorted(p for p in folder.rglob("*") if p.suffix in (".safetensors", ".json") and p.name != "checksums.json")
+    sums = {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    (folder / "checksums.json").write_text(json.dumps(sums, indent=1) + "\n")
+
+
+def _load(cls: type, path: Path) -> torch.nn.Module:
+    if not (path / "model.safetensors").exists() or not (path / "config.json").exists():
+        raise WeightsError(f"missing weights: {path / 'model.safetensors'} and {path / 'config.json'} are both needed")
+    try:
+        return cls.from_pretrained(path, strict=True).eval()  # the mixin's default, strict=False, hides missing keys
+    except Exception as e:
+        raise WeightsError(f"could not load {path / 'model.safetensors'}: {e}") from e
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise WeightsError(f"could not read {path}: {e}") from e
+
+
+class Studio:
+    """The loaded models plus what was precomputed for them (directions, calibration)."""
+
+    def __init__(self, weights: str | Path | None = None):
+        folder = resolve_weights(weights)
+        verify_checksums(folder)
+        self.folder = folder
+        self.generator: Generator = _load(Generator, folder / "generator")
+        self.discriminator: Discriminator = _load(Discriminator, folder / "discriminator")
+        self.classifier: Classifier = _load(Classifier, folder / "classifier")
+        dirs = _read_json(folder / "directions.json")["directions"]
+        self.slider_names: list[str] = list(dirs)
+        self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]
+        calib = _read_json(folder / "calibration.json")
+        self.calibration = (calib["scale"], calib["bias"])
+        self.score_histogram = calib["histogram"]  # bins and the real/generated shares, for the plot
+        with np.load(folder / "real_digits.npz") as f:
+            self.real_digits, self.real_labels = f["images"], f["labels"]
+
+    # -------------------------------------------------------------- generate
+
+    def recipe(self, digit: object = 0, seed: object = 0, truncation: object = 1.0, **sliders: object) -> Recipe:
+        """Validate raw inputs (from a form or the API) into a Recipe."""
+        unknown = set(sliders) - set(self.slider_names)
+        if unknown:
+            raise InputError(f"Unknown sliders: {', '.join(sorted(unknown))}.")
+        return Recipe(
+            digit=as_int(digit, "digit", 0, 9),
+            seed=as_int(seed, "seed", 0, MAX_SEED),
+            truncation=as_float(truncation, "truncation", *TRUNCATION_RANGE),
+            sliders={k: as_float(sliders.get(k, 0.0), k, -SLIDER_RANGE, SLIDER_RANGE) for k in self.slider_names},
+        )
+
+    def offset(self, sliders: dict[str, float]) -> torch.Tensor:
+        """The latent shift of the sliders: the sum of each direction times its value."""
+        return torch.tensor([sliders.get(k, 0.0) for k in self.slider_names]) @ self.directions
+
+    def generate(self, recipe: Recipe) -> np.ndarray:
+        """One digit, uint8 [28, 28]; the same recipe gives the same pixels."""
+        return sample(self.generator, [recipe.seed], recipe.digit, truncation=recipe.truncation, offset=self.offset(recipe.sliders))[0]
+
+    def generate_many(self, digit_seed_pairs: list[tuple[int, int]], truncation: float = 1.0) -> np.ndarray:
+        """Several (digit, seed) digits at once, uint8 [N, 28, 28]."""
+        digits, seeds = zip(*digit_seed_pairs)
+        return sample(self.generator, seeds, list(digits), truncation=truncation)
+
+    def seed_grid(self, first_seed: object, rows: object = 4, cols: object = 8, digit: object = None, truncation: object = 1.0) -> tuple[np.ndarray, list[int], list[int]]:
+        """Consecutive seeds from first_seed, row-major; one digit for all cells, or (digit
+        None) one row per digit 0..rows-1. Returns the grid image and each cell's (seed, digit)."""
+        rows, cols = as_int(rows, "rows", 1, 10), as_int(cols, "columns", 1, 16)
+        if rows * cols > MAX_GRID_CELLS:
+            raise InputError(f"A grid holds at most {MAX_GRID_CELLS} cells; {rows}x{cols} asks for {rows * cols}.")
+        first = as_int(first_seed, "first seed", 0, MAX_SEED - cols + 1)
+        psi = as_float(truncation, "truncation", *TRUNCATION_RANGE)
+        seeds = [first + c for _ in range(rows) for c in range(cols)]
+        if digit is None or digit == "":
+            digits = [r % 10 for r in range(rows) for _ in range(cols)]
+        else:
+            digits = [as_int(digit, "digit", 0, 9)] * (rows * cols)
+        return grid(sample(self.generator, seeds, digits, truncation=psi), cols), seeds, digits
+
+    def interpolate(self, seed_a: object, seed_b: object, digit_a: object, digit_b: object, frames: object = 16, truncation: object = 1.0) -> np.ndarray:
+        """Frames uint8 [F, 28, 28] walking from (seed_a, digit_a) to (seed_b, digit_b):
+        spherical interpolation of the latents (they live near a sphere), linear blend of labels."""
+        n = as_int(frames, "frames", 2, MAX_FRAMES)
+        seeds = [as_int(seed_a, "seed A", 0, MAX_SEED), as_int(seed_b, "seed B", 0, MAX_SEED)]
+        da, db = as_int(digit_a, "digit A", 0, 9), as_int(digit_b, "digit B", 0, 9)
+        za, zb = truncate(latents_from_seeds(seeds, self.generator.z_dim), as_float(truncation, "truncation", *TRUNCATION_RANGE))
+        t = torch.linspace(0, 1, n)[:, None]
+        z = slerp(za, zb, t)
+        labels = (1 - t) * torch.nn.functional.one_hot(torch.tensor(da), 10) + t * torch.nn.functional.one_hot(torch.tensor(db), 10)
+        return images_from_latents(self.generator, z, labels)
+
+    # -------------------------------------------------------------- score
+
+    def load_upload(self, path: str | Path | bytes) -> np.ndarray:
+        """An uploaded file -> the 28x28 digit the discriminator sees (InputError if unusable)."""
+        try:
+            return to_mnist(open_image(path))
+        except ImageError as e:
+            raise InputError(str(e)) from None
+
+    @torch.inference_mode()
+    def score(self, digits: np.ndarray) -> list[dict]:
+        """uint8 [N, 28, 28] (MNIST polarity) -> per image: calibrated p_real from D's
+        unconditional head, and the classifier's digit guess with its confidence."""
+        x = torch.from_numpy(np.asarray(digits, np.uint8)).float().div(127.5).sub(1).unsqueeze(1)
+        logits = self.discriminator(x)
+        a, b = self.calibration
+        p_real = torch.sigmoid(a * logits + b)
+        probs = torch.softmax(self.classifier(x), 1)
+        conf, digit = probs.max(1)
+        return [{"p_real": round(float(p), 4), "digit": int(d), "digit_confidence": round(float(c), 4), "logit": round(float(l), 4)}
+                for p, d, c, l in zip(p_real, digit, conf, logits)]
+
+    # -------------------------------------------------------------- game
+
+    def game_round(self, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+        """A digit for the real-or-fake game: a real MNIST test digit or a fresh fake, 50/50."""
+        if rng.random() < 0.5:
+            i = int(rng.integers(len(self.real_digits)))
+            return self.real_digits[i], True
+        seed, digit = int(rng.integers(MAX_SEED)), int(rng.integers(10))
+        return sample(self.generator, [seed], digit)[0], False
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between rows a [1 or N, D] and b, at fractions t [T, 1]."""
+    cos = (torch.nn.functional.normalize(a, dim=-1) * torch.nn.functional.normalize(b, dim=-1)).sum(-1, keepdim=True).clamp(-1, 1)
+    omega = torch.acos(cos)
+    if float(omega.abs().max()) < 1e-4:
+        return (1 - t) * a + t * b
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)

@@ -1,0 +1,261 @@
+"""Train the class-conditional GAN on MNIST: one plain adversarial loop.
+
+    python -m gan.train --data-dir ../shared/data --out weights
+
+Each step trains D on a real batch and a fake batch (its labels are the real batch's), then
+trains G on D's feedback. Every setting lives in `Config` below; `--help` lists them all.
+Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
+train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
+that ships), discriminator/, samples.png and progress.gif.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .data import DataError, load_mnist, to_model_range
+from .losses import LOSSES, gradient_penalty
+from .models import Discriminator, Generator
+from .sampling import images_from_latents, latents_from_seeds
+from .viz import grid, save_gif, upscale
+
+
+@dataclass
+class Config:
+    data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
+    out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go
+    arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
+    loss: str = "bce"  # bce (non-saturating) | wgan-gp
+    epochs: int = 20
+    batch_size: int = 128
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5  # Adam betas: DCGAN's 0.5 damps the oscillation of the two-player game
+    beta2: float = 0.999
+    lr_decay_start: float = 0.5  # fraction of training after which both learning rates fall linearly to 0
+    z_dim: int = 64
+    g_width: int = 128
+    d_width: int = 64
+    d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
+    gp_weight: float = 10.0  # WGAN-GP's lambda
+    ema_decay: float = 0.999  # the shipped generator is this moving average of G's weights
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | mps
+    threads: int = 0  # torch CPU threads; 0 keeps torch's default
+    log_every: int = 50  # steps between train_log.jsonl lines
+    max_steps: int = 0  # stop after this many steps in all (0: run every epoch); for smoke tests
+    resume: bool = False  # continue from --out/checkpoint.pt
+
+
+def parse_args(argv: list[str] | None = None) -> Config:
+    """Build the command line from Config: one place for every setting and its default."""
+    p = argparse.ArgumentParser(prog="python -m gan.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    comments = _field_comments()
+    for f in fields(Config):
+        flag = "--" + f.name.replace("_", "-")
+        help_ = f"{comments.get(f.name, '')} (default: {f.default})"
+        if f.type == "bool":
+            p.add_argument(flag, action="store_true", help=help_)
+        else:
+            p.add_argument(flag, type={"int": int, "float": float, "str": str}[f.type], default=f.default, help=help_)
+    cfg = Config(**vars(p.parse_args(argv)))
+    if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
+        p.error("--arch must be dcgan|mlp, --loss bce|wgan-gp, --device auto|cpu|cuda|mps")
+    return cfg
+
+
+def _field_comments() -> dict[str, str]:
+    """The `# ...` comment beside each Config field, so --help and the code never disagree."""
+    import inspect
+
+    out = {}
+    for line in inspect.getsource(Config).splitlines():
+        if ":" in line and "#" in line:
+            out[line.split(":")[0].strip()] = line.split("#", 1)[1].strip()
+    return out
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    return torch.device(name)
+
+
+@torch.no_grad()
+def update_ema(ema: Generator, model: Generator, decay: float) -> None:
+    for e, m in zip(ema.parameters(), model.parameters()):
+        e.lerp_(m, 1 - decay)
+    for e, m in zip(ema.buffers(), model.buffers()):
+        e.copy_(m)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(g: Generator, z_dim: int, device: torch.device, batches: int = 20) -> None:
+    """Re-estimate BN statistics for the EMA weights (copied ones belong to the raw G)."""
+    if not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in g.modules()):
+        return
+    for m in g.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the batches below
+    g.train()
+    gen = torch.Generator().manual_seed(1234)
+    for _ in range(batches):
+        g(torch.randn(256, z_dim, generator=gen).to(device), torch.randint(0, 10, (256,), generator=gen).to(device))
+    for m in g.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.momentum = 0.1
+    g.eval()
+
+
+def sample_grid(g: Generator, device: torch.device) -> np.ndarray:
+    """Fixed seeds 0-9 (columns) x digits 0-9 (rows), the picture of training progress."""
+    z = latents_from_seeds(range(10), g.z_dim).repeat(10, 1)
+    labels = torch.arange(10).repeat_interleave(10)
+    return grid(images_from_latents(g, z.to(device), labels.to(device)), cols=10)
+
+
+def train(cfg: Config) -> Path:
+    out = Path(cfg.out)
+    (out / "grids").mkdir(parents=True, exist_ok=True)
+    device = pick_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    images, labels = load_mnist(cfg.data_dir)
+    data, labels = to_model_range(images).to(device), labels.to(device)
+    steps_per_epoch = len(data) // cfg.batch_size or 1
+    total_steps = cfg.epochs * steps_per_epoch
+
+    G = Generator(cfg.arch, cfg.z_dim, cfg.g_width).to(device)
+    D = Discriminator(cfg.arch, cfg.d_width).to(device)
+    ema = copy.deepcopy(G).eval()
+    opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+
+    def lr_factor(step: int) -> float:
+        start = cfg.lr_decay_start * total_steps
+        return 1.0 if step < start else max(0.0, (total_steps - step) / max(1.0, total_steps - start))
+
+    sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lr_factor)
+    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lr_factor)
+    d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
+    step, seconds = 0, 0.0
+    ckpt_path = out / "checkpoint.pt"
+    if cfg.resume:
+        if not ckpt_path.exists():
+            raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)  # never unpickle code
+        for obj, key in [(G, "G"), (D, "D"), (ema, "ema"), (opt_g, "opt_g"), (opt_d, "opt_d"), (sched_g, "sched_g"), (sched_d, "sched_d")]:
+            obj.load_state_dict(ckpt[key])
+        step, seconds = ckpt["step"], ckpt["seconds"]
+        print(f"resumed from {ckpt_path} at step {step}")
+
+    def save_checkpoint() -> None:
+        state = {"G": G.state_dict(), "D": D.state_dict(), "ema": ema.state_dict(), "opt_g": opt_g.state_dict(),
+                 "opt_d": opt_d.state_dict(), "sched_g": sched_g.state_dict(), "sched_d": sched_d.state_dict(),
+                 "step": step, "seconds": seconds, "config": dataclasses.asdict(cfg)}
+        torch.save(state, ckpt_path.with_suffix(".tmp"))
+        ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # a crash mid-write never leaves a half checkpoint
+
+    last_step = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
+    log = open(out / "train_log.jsonl", "a")
+    sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
+    n_sums, t_last = 0, time.time()
+    try:
+        while step < last_step:
+            epoch, first = divmod(step, steps_per_epoch)
+            # The epoch's shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
+            order = torch.randperm(len(data), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)).to(device)
+            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch)
+            G.train(); D.train()
+            for i in bar:
+                idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+                real, y = data[idx], labels[idx]
+
+                # 1) D on real and fake: push real logits up, fake logits down (both heads).
+                for _ in range(cfg.d_steps):
+                    fake = G(torch.randn(len(y), cfg.z_dim, device=device), y)
+                    (rc, ru), (fc, fu) = D.both(real, y), D.both(fake.detach(), y)
+                    loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
+                    if cfg.loss == "wgan-gp":
+                        loss_d = loss_d + cfg.gp_weight * (
+                            gradient_penalty(lambda x: D(x, y), real, fake) + gradient_penalty(D, real, fake))
+                    opt_d.zero_grad(set_to_none=True)
+                    loss_d.backward()
+                    opt_d.step()
+
+                # 2) G on D's feedback on the same fakes.
+                gc, gu = D.both(fake, y)
+                loss_g = g_loss_fn(gc) + g_loss_fn(gu)
+                opt_g.zero_grad(set_to_none=True)
+                loss_g.backward()
+                opt_g.step()
+                sched_g.step(); sched_d.step()
+                # Warm-up: early on the average would be dominated by G's random initial weights.
+                update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))
+                step += 1
+
+                sums["loss_d"] += loss_d.item(); sums["loss_g"] += loss_g.item()
+                sums["d_real"] += torch.sigmoid(rc).mean().item(); sums["d_fake"] += torch.sigmoid(fc).mean().item()
+                n_sums += 1
+                if step % cfg.log_every == 0 or step == last_step:
+                    now = time.time()
+                    seconds += now - t_last
+                    t_last = now
+                    row = {"step": step, "epoch": step / steps_per_epoch, **{k: round(v / n_sums, 5) for k, v in sums.items()}, "seconds": round(seconds, 2)}
+                    log.write(json.dumps(row) + "\n"); log.flush()
+                    bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], dx=row["d_real"], dgz=row["d_fake"])
+                    sums = dict.fromkeys(sums, 0.0); n_sums = 0
+                    if not all(map(torch.isfinite, (loss_d, loss_g))):
+                        raise FloatingPointError(f"loss is not finite at step {step}: {row}")
+            bar.close()
+            if step % steps_per_epoch == 0 or step == last_step:
+                save_checkpoint()
+                upscale(sample_grid(ema, device), 2).save(out / "grids" / f"epoch_{epoch + 1:03d}.png")
+    except KeyboardInterrupt:
+        save_checkpoint()
+        print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume")
+        return out
+    finally:
+        log.close()
+
+    export(cfg, G, D, ema, device, out)
+    return out
+
+
+def export(cfg: Config, G: Generator, D: Discriminator, ema: Generator, device: torch.device, out: Path) -> None:
+    """Write the shipped weights (EMA generator, discriminator), final grid and progress GIF."""
+    from PIL import Image
+
+    recalibrate_batchnorm(ema, cfg.z_dim, device)
+    ema.cpu().save_pretrained(out / "generator")
+    D.cpu().eval().save_pretrained(out / "discriminator")
+    upscale(sample_grid(ema, torch.device("cpu")), 3).save(out / "samples.png")
+    frames = [np.asarray(Image.open(p).convert("L")) for p in sorted((out / "grids").glob("epoch_*.png"))]
+    if frames:
+        save_gif(frames, out / "progress.gif", ms_per_frame=400)
+    print(f"saved {out / 'generator'}, {out / 'discriminator'}, {out / 'samples.png'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = parse_args(argv)
+    try:
+        train(cfg)
+    except DataError as e:
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+FIXTURE = ROOT / "tests" / "mnist_1000.npz"
+WEIGHTS = ROOT / "weights"
+
+
+@pytest.fixture(scope="session")
+def studio():
+    from gan.studio import Studio
+
+    return Studio(WEIGHTS)
+
+
+@pytest.fixture(scope="session")
+def fixture_digits():
+    from gan.data import load_mnist
+
+    images, labels = load_mnist(FIXTURE)
+    return images.numpy(), labels.numpy()

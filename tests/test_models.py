@@ -1,0 +1,131 @@
+"""Models, losses and seeds: shapes, round trips, determinism, hand-computed loss values."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from gan import Classifier, Discriminator, Generator, latents_from_seeds, sample
+from gan.losses import d_loss_bce, d_loss_wgan, g_loss_bce, g_loss_wgan, gradient_penalty
+from gan.sampling import MAX_SEED
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "mlp"])
+def test_shapes_and_ranges(arch):
+    G, D = Generator(arch=arch), Discriminator(arch=arch)
+    z, y = torch.randn(5, G.z_dim), torch.tensor([0, 1, 2, 3, 9])
+    x = G.eval()(z, y)
+    assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert D(x, y).shape == (5,) and D(x).shape == (5,)
+    cond, uncond = D.both(x, y)
+    assert torch.allclose(cond, D(x, y)) and torch.allclose(uncond, D(x))
+    assert Classifier().eval()(x).shape == (5, 10)
+
+
+def test_mlp_baseline_is_the_articles_network():
+    G, D = Generator(arch="mlp", z_dim=100), Discriminator(arch="mlp")
+    assert [m.out_features for m in G.net if isinstance(m, torch.nn.Linear)] == [128, 784]
+    assert G.net[0].in_features == 100 + 10  # z plus the one-hot digit
+    assert isinstance(G.net[-1], torch.nn.Tanh)
+    assert D.trunk[1].in_features == 784 and D.trunk[1].out_features == 128 and D.uncond_head.out_features == 1
+
+
+def test_unknown_arch_is_refused():
+    with pytest.raises(ValueError, match="unknown arch"):
+        Generator(arch="transformer")
+
+
+@pytest.mark.parametrize("cls", [Generator, Discriminator, Classifier])
+def test_save_pretrained_round_trip(cls, tmp_path):
+    torch.manual_seed(0)
+    model = cls().eval()
+    model.save_pretrained(tmp_path)
+    assert (tmp_path / "config.json").exists() and (tmp_path / "model.safetensors").exists()
+    loaded = cls.from_pretrained(tmp_path, strict=True).eval()
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        if cls is Generator:
+            a, b = model(torch.randn(4, 64), torch.arange(4)), None
+            z, y = torch.randn(4, 64), torch.arange(4)
+            assert torch.equal(model(z, y), loaded(z, y))
+        else:
+            assert torch.equal(model(x), loaded(x))
+
+
+def test_config_round_trip_keeps_arch(tmp_path):
+    Generator(arch="mlp", z_dim=100, width=128).save_pretrained(tmp_path)
+    g = Generator.from_pretrained(tmp_path)
+    assert (g.arch, g.z_dim, g.width) == ("mlp", 100, 128)
+
+
+def test_latents_do_not_depend_on_batch_company():
+    a = latents_from_seeds([5, 6, 7], 64)
+    assert torch.equal(a[1], latents_from_seeds([6], 64)[0])
+    assert not torch.equal(a[0], a[1])
+
+
+@pytest.mark.parametrize("bad", [-1, MAX_SEED + 1, 1.5, float("nan")])
+def test_latents_refuse_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed"):
+        latents_from_seeds([bad], 8)
+
+
+def test_extreme_seeds_work():
+    z = latents_from_seeds([0, MAX_SEED], 16)
+    assert z.shape == (2, 16) and torch.isfinite(z).all()
+
+
+def test_sample_is_uint8_mnist_polarity():
+    g = Generator.from_pretrained(ROOT / "weights" / "generator")
+    out = sample(g, range(20), [s % 10 for s in range(20)])
+    assert out.dtype == np.uint8 and out.shape == (20, 28, 28)
+    # Black background, white ink: the border is dark and the brightest pixels are ink.
+    assert out[:, 0, :].mean() < 30 and out.max() > 200
+
+
+SAMPLE_SCRIPT = """
+import sys, hashlib
+sys.path.insert(0, {root!r})
+from gan import Generator, sample
+g = Generator.from_pretrained({root!r} + "/weights/generator")
+print(hashlib.sha256(sample(g, [0, 42, 4294967295], [3, 7, 1], truncation=0.8).tobytes()).hexdigest())
+"""
+
+
+def test_seed_determinism_across_processes():
+    runs = [subprocess.run([sys.executable, "-c", SAMPLE_SCRIPT.format(root=str(ROOT))], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    assert runs[0] == runs[1] and len(runs[0].strip()) == 64
+
+
+def test_truncation_shrinks_toward_the_mode():
+    g = Generator.from_pretrained(ROOT / "weights" / "generator")
+    at_zero = sample(g, range(6), 4, truncation=0.0)
+    assert all(np.array_equal(at_zero[0], im) for im in at_zero)  # psi=0: every seed is the mean digit
+    full, half = sample(g, range(50), 4), sample(g, range(50), 4, truncation=0.5)
+    spread = lambda imgs: imgs.reshape(len(imgs), -1).astype(float).std(0).mean()
+    assert spread(half) < spread(full)
+
+
+def test_bce_losses_match_hand_computed_values():
+    real, fake = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 0.5])
+    sig = lambda v: 1 / (1 + math.exp(-v))
+    expected_d = (-math.log(sig(2.0)) - math.log(sig(0.0))) / 2 + (-math.log(1 - sig(-1.0)) - math.log(1 - sig(0.5))) / 2
+    expected_g = (-math.log(sig(-1.0)) - math.log(sig(0.5))) / 2
+    assert d_loss_bce(real, fake).item() == pytest.approx(expected_d, rel=1e-6)
+    assert g_loss_bce(fake).item() == pytest.approx(expected_g, rel=1e-6)
+    assert torch.isfinite(d_loss_bce(torch.tensor([1e4]), torch.tensor([-1e4])))  # no log(0) overflow
+
+
+def test_wgan_losses_and_gradient_penalty():
+    real, fake = torch.tensor([3.0, 1.0]), torch.tensor([0.0, -2.0])
+    assert d_loss_wgan(real, fake).item() == pytest.approx(-1.0 - 2.0)  # mean(fake) - mean(real)
+    assert g_loss_wgan(fake).item() == pytest.approx(1.0)
+    w = torch.tensor([3.0, 4.0])  # a linear critic has gradient w everywhere: penalty (|w| - 1)^2 = 16
+    gp = gradient_penalty(lambda x: x @ w, torch.randn(8, 2), torch.randn(8, 2))
+    assert gp.item() == pytest.approx(16.0, rel=1e-5)
