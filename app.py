@@ -252,16 +252,19 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     controls = [digit, seed, truncation, *sliders]
     # One handler for every control; "always_last" drops stale frames while a drag is in flight.
     gr.on([c.change for c in controls] + [s.release for s in sliders], generate, controls, [output, recipe],
-          api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden")
+          api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
+          preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
     dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
     reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
     load_recipe.click(apply_recipe, pasted, controls, api_visibility="private")
-    demo.load(from_url, None, controls, api_visibility="private").then(generate, controls, [output, recipe], api_visibility="private")
+    demo.load(from_url, None, controls, api_visibility="private").then(
+        generate, controls, [output, recipe], api_visibility="private", preprocess=False)
 
-    grid_btn.click(grid, [grid_first, grid_rows, grid_cols, grid_digit, truncation], [grid_image, grid_meta], api_name="grid", concurrency_id="render")
+    grid_btn.click(grid, [grid_first, grid_rows, grid_cols, grid_digit, truncation], [grid_image, grid_meta], api_name="grid",
+                   concurrency_id="render", preprocess=False)
     grid_image.select(pick_cell, grid_meta, [digit, seed], api_visibility="private")
     interp_btn.click(interpolate, [seed_a, seed_b, digit_a, digit_b, n_frames, truncation], [gif, frames_state],
-                     api_name="interpolate", concurrency_id="render")
+                     api_name="interpolate", concurrency_id="render", preprocess=False)
     gr.on([frames_state.change, scrub.change], lambda f, i: None if f is None else f[min(int(i), len(f) - 1)],
           [frames_state, scrub], frame, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 

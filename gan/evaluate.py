@@ -29,25 +29,30 @@ SEEDS = range(0, 10_000)  # evaluation samples
 CALIBRATION_SEEDS = range(50_000, 60_000)  # fresh fakes for D's calibration and ROC AUC
 
 
-def evaluate_set(C: Classifier, D: Discriminator, real: np.ndarray, real_labels: np.ndarray, real_feats: torch.Tensor,
-                 images: np.ndarray, labels: np.ndarray, d_reference: torch.Tensor) -> dict:
-    """All metrics of one image set against the real test set."""
-    feats = M.features(C, images)
-    precision, recall = M.precision_recall(real_feats, feats)
-    kid_mean, kid_std = M.kid(C, real, images)
-    is_mean, is_std = M.inception_score(C, images)
+def d_logits(D: Discriminator, images: np.ndarray) -> torch.Tensor:
+    """D's label-free logits for uint8 digits."""
     with torch.inference_mode():
-        d_scores = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(images)])
+        return torch.cat([D(torch.from_numpy(images[i:i + 2000]).unsqueeze(1).float().div(127.5).sub(1)) for i in range(0, len(images), 2000)])
+
+
+def evaluate_set(C: Classifier, D: Discriminator, real: tuple, images: np.ndarray, labels: np.ndarray) -> dict:
+    """All metrics of one image set against the real test set (`real`: features, labels,
+    D logits of the test digits)."""
+    real_feats, real_labels, real_d = real
+    feats, logits = M.embed(C, images)
+    precision, recall = M.precision_recall(real_feats, feats)
+    kid_mean, kid_std = M.kid(real_feats, feats)
+    is_mean, is_std = M.inception_score(logits)
     return {
-        "fid": M.fid(C, real, images),
+        "fid": M.fid(real_feats, feats),
         "kid": kid_mean, "kid_std": kid_std,
         "inception_score": is_mean, "inception_score_std": is_std,
         "precision": precision, "recall": recall,
-        "class_accuracy": M.class_accuracy(C, images, labels),
-        "per_class_fid": M.per_class_fid(C, real, real_labels, images, labels),
+        "class_accuracy": M.class_accuracy(logits, labels),
+        "per_class_fid": M.per_class_fid(real_feats, real_labels, feats, labels),
         "diversity_per_digit": [M.diversity(feats[torch.from_numpy(labels == d)]) for d in range(10)],
         # D's real-vs-this-set separability: ~0.5 for the floor, and the lower the better for G.
-        "d_roc_auc": M.roc_auc(d_reference, d_scores),
+        "d_roc_auc": M.roc_auc(real_d, d_logits(D, images)),
     }
 
 
@@ -55,9 +60,7 @@ def calibrate(D: Discriminator, G: Generator, real: np.ndarray) -> dict:
     """Platt-scale D's unconditional logit on half the test digits vs fresh fakes; report
     ECE on the other half, and the histogram of calibrated scores the app draws."""
     fake = sample(G, CALIBRATION_SEEDS, [s % 10 for s in CALIBRATION_SEEDS])
-    with torch.inference_mode():
-        lr = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(real)])
-        lf = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(fake)])
+    lr, lf = d_logits(D, real), d_logits(D, fake)
     half = len(real) // 2
     fit_logits, fit_labels = torch.cat([lr[:half], lf[:half]]), torch.cat([torch.ones(half), torch.zeros(half)])
     ev_logits = torch.cat([lr[half:], lf[half:]])
@@ -81,7 +84,7 @@ def label_free_histogram(G: Generator, C: Classifier, n: int = 5000) -> list[flo
     a few classes, a healthy one spreads over all ten."""
     z = latents_from_seeds(range(100_000, 100_000 + n), G.z_dim)
     images = images_from_latents(G, z, torch.full((n, 10), 0.1))
-    return (np.bincount(M.predict(C, images), minlength=10) / n).round(4).tolist()
+    return (np.bincount(M.embed(C, images)[1].argmax(1).numpy(), minlength=10) / n).round(4).tolist()
 
 
 def plot_training_curves(log_path: Path, out_path: Path) -> None:
@@ -139,7 +142,6 @@ def main(argv: list[str] | None = None) -> None:
                    help="also write calibration.json, training_curves.png and real_digits.npz for the app (default: on)")
     args = p.parse_args(argv)
     t0 = time.time()
-    torch.set_num_threads(torch.get_num_threads())
     weights = Path(args.weights)
     G = Generator.from_pretrained(weights / "generator", strict=True).eval()
     D = Discriminator.from_pretrained(weights / "discriminator", strict=True).eval()
@@ -153,15 +155,14 @@ def main(argv: list[str] | None = None) -> None:
     train_x, train_y = train_x[pick], train_y[pick]
     digits = np.array([s % 10 for s in SEEDS])
     fake = sample(G, SEEDS, digits)
-    real_feats = M.features(C, test_x)
-    with torch.inference_mode():
-        d_real = torch.cat([D(b.float().div(127.5).sub(1)) for b in M._batches(test_x)])
+    real_feats, real_logits = M.embed(C, test_x)
+    real = (real_feats, test_y, d_logits(D, test_x))
     result = {
-        "generator": evaluate_set(C, D, test_x, test_y, real_feats, fake, digits, d_real),
-        "floor": evaluate_set(C, D, test_x, test_y, real_feats, train_x, train_y, d_real),
+        "generator": evaluate_set(C, D, real, fake, digits),
+        "floor": evaluate_set(C, D, real, train_x, train_y),
         "floor_diversity_per_digit_test": [M.diversity(real_feats[torch.from_numpy(test_y == d)]) for d in range(10)],
         "label_free_class_histogram": label_free_histogram(G, C),
-        "classifier_test_accuracy": M.class_accuracy(C, test_x, test_y),
+        "classifier_test_accuracy": M.class_accuracy(real_logits, test_y),
         "config": {"weights": str(weights), "arch": G.arch, "samples": len(SEEDS), "seeds": f"{SEEDS.start}-{SEEDS.stop - 1}"},
     }
     result["targets"] = {name: bool(check(result["generator"], result["floor"])) for name, check in TARGETS}

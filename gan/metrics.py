@@ -4,7 +4,8 @@ FID, KID and IS come from torchmetrics (a well-kept implementation) fed our clas
 128-d penultimate features / 10-way logits: Inception-v3 features are meaningless on 28x28
 digits, and the classifier is independent of the GAN. Precision and recall follow
 Kynkäänniemi et al. 2019 (k-NN manifolds, k=3). All functions take uint8 [N, 28, 28]
-MNIST-polarity digits, so any generator and real data go through the same code.
+MNIST-polarity digits for `embed`, which runs the classifier once per set; the metrics then
+take its features or logits.
 """
 
 from __future__ import annotations
@@ -20,67 +21,54 @@ from torchmetrics.image.kid import KernelInceptionDistance
 from .models import Classifier
 
 
-class _Features(nn.Module):
-    """torchmetrics' feature-extractor interface over the classifier: uint8 images in."""
+class _Given(nn.Module):
+    """torchmetrics' feature-extractor interface over features we computed once: the
+    classifier runs a single pass per image set, and every metric reuses its output."""
 
-    def __init__(self, classifier: Classifier, logits: bool = False):
+    def __init__(self, num_features: int):
         super().__init__()
-        self.classifier, self.logits = classifier.eval(), logits
-        self.num_features = classifier.logits.out_features if logits else classifier.logits.in_features
+        self.num_features = num_features
 
-    @torch.inference_mode()
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = images.float().div(127.5).sub(1)
-        h = self.classifier.features(x)
-        return (self.classifier.logits(h) if self.logits else h).double()
-
-
-def _batches(images: np.ndarray, size: int = 1000):
-    for i in range(0, len(images), size):
-        yield torch.from_numpy(np.ascontiguousarray(images[i:i + size])).unsqueeze(1)
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features.double()
 
 
 @torch.inference_mode()
-def features(classifier: Classifier, images: np.ndarray) -> torch.Tensor:
-    """Penultimate-layer features [N, 128]."""
-    f = _Features(classifier)
-    return torch.cat([f(b) for b in _batches(images)])
+def embed(classifier: Classifier, images: np.ndarray, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 [N, 28, 28] -> penultimate features [N, 128] and class logits [N, 10]."""
+    classifier.eval()
+    feats, logits = [], []
+    for i in range(0, len(images), batch):
+        x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch])).unsqueeze(1).float().div(127.5).sub(1)
+        h = classifier.features(x)
+        feats.append(h)
+        logits.append(classifier.logits(h))
+    return torch.cat(feats), torch.cat(logits)
 
 
-@torch.inference_mode()
-def predict(classifier: Classifier, images: np.ndarray) -> np.ndarray:
-    """The classifier's digit for each image [N]."""
-    f = _Features(classifier, logits=True)
-    return torch.cat([f(b).argmax(1) for b in _batches(images)]).numpy()
-
-
-def fid(classifier: Classifier, real: np.ndarray, fake: np.ndarray) -> float:
-    metric = FrechetInceptionDistance(feature=_Features(classifier))
-    for b in _batches(real):
-        metric.update(b, real=True)
-    for b in _batches(fake):
-        metric.update(b, real=False)
+def fid(real_feats: torch.Tensor, fake_feats: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to the two feature sets."""
+    metric = FrechetInceptionDistance(feature=_Given(real_feats.shape[1]))
+    metric.update(real_feats, real=True)
+    metric.update(fake_feats, real=False)
     return float(metric.compute())
 
 
-def kid(classifier: Classifier, real: np.ndarray, fake: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """Kernel Inception Distance (mean, std over 100 random subsets of 1000)."""
+def kid(real_feats: torch.Tensor, fake_feats: torch.Tensor, seed: int = 0) -> tuple[float, float]:
+    """Kernel Inception Distance (mean, std over 100 random subsets of up to 1000)."""
     torch.manual_seed(seed)  # the subsets are drawn from torch's global generator
-    metric = KernelInceptionDistance(feature=_Features(classifier), subset_size=min(1000, len(real), len(fake)))
-    for b in _batches(real):
-        metric.update(b, real=True)
-    for b in _batches(fake):
-        metric.update(b, real=False)
+    metric = KernelInceptionDistance(feature=_Given(real_feats.shape[1]), subset_size=min(1000, len(real_feats), len(fake_feats)))
+    metric.update(real_feats, real=True)
+    metric.update(fake_feats, real=False)
     mean, std = metric.compute()
     return float(mean), float(std)
 
 
-def inception_score(classifier: Classifier, images: np.ndarray, seed: int = 0) -> tuple[float, float]:
+def inception_score(logits: torch.Tensor, seed: int = 0) -> tuple[float, float]:
     """exp(E[KL(p(y|x) || p(y))]) over 10 splits: 10 at most (confident and balanced)."""
     torch.manual_seed(seed)  # the splits are a random permutation from torch's global generator
-    metric = InceptionScore(feature=_Features(classifier, logits=True), splits=10)
-    for b in _batches(images):
-        metric.update(b)
+    metric = InceptionScore(feature=_Given(logits.shape[1]), splits=10)
+    metric.update(logits)
     mean, std = metric.compute()
     return float(mean), float(std)
 
@@ -104,14 +92,14 @@ def precision_recall(real_feats: torch.Tensor, fake_feats: torch.Tensor, k: int 
     return float(precision), float(recall)
 
 
-def class_accuracy(classifier: Classifier, images: np.ndarray, digits: np.ndarray) -> float:
+def class_accuracy(logits: torch.Tensor, digits: np.ndarray) -> float:
     """Share of images the classifier reads as the digit they were meant to be."""
-    return float((predict(classifier, images) == np.asarray(digits)).mean())
+    return float((logits.argmax(1).numpy() == np.asarray(digits)).mean())
 
 
-def per_class_fid(classifier: Classifier, real: np.ndarray, real_labels: np.ndarray, fake: np.ndarray, fake_labels: np.ndarray) -> list[float]:
+def per_class_fid(real_feats: torch.Tensor, real_labels: np.ndarray, fake_feats: torch.Tensor, fake_labels: np.ndarray) -> list[float]:
     """FID within each digit class: a collapsed or missing class stands out here."""
-    return [fid(classifier, real[real_labels == d], fake[fake_labels == d]) for d in range(10)]
+    return [fid(real_feats[torch.from_numpy(real_labels == d)], fake_feats[torch.from_numpy(fake_labels == d)]) for d in range(10)]
 
 
 def diversity(feats: torch.Tensor, n: int = 500) -> float:
@@ -154,4 +142,4 @@ def fit_platt(logits: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]
         return loss
 
     opt.step(closure)
-    return float(params[0]), float(params[1])
+    return float(params[0].detach()), float(params[1].detach())
