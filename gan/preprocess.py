@@ -120,10 +120,11 @@ def _thicken(box: Image.Image, min_width: float) -> Image.Image:
     """Dilate a thin pen drawing so that, once fitted into 20x20, its strokes are as wide as
     MNIST's (about 2.5 px); a line from a fine pen on a big photo would otherwise vanish."""
     width = stroke_width(np.asarray(box) > 127)
-    grow = int(min_width - width)
-    if grow < 1:
-        return box
-    return box.filter(ImageFilter.MaxFilter(2 * (grow // 2) + 1))
+    radius = int(min_width - width) // 2  # a (2r+1)-wide max filter widens strokes by 2r
+    if radius < 1:
+        return box  # (PIL's MaxFilter(1) also dies with SIGFPE: never ask for it)
+    padded = ImageOps.expand(box, radius, fill=0)  # room to grow past the crop's edge
+    return padded.filter(ImageFilter.MaxFilter(2 * radius + 1))
 
 
 def _centre_of_mass_shift(field: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ def latents_from_seeds(seeds: Iterable[int], z_dim: int) -> torch.Tensor:
     """Standard normal latents [N, z_dim], one per seed in 0..2**32-1, the same everywhere."""
     rows = []
     for seed in seeds:
-        if int(seed) != seed or not 0 <= seed <= MAX_SEED:
+        if not (0 <= seed <= MAX_SEED and int(seed) == seed):  # NaN fails the first test
             raise ValueError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
         rows.append(torch.randn(z_dim, generator=torch.Generator().manual_seed(int(seed))))
     if not rows:
