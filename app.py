@@ -19,11 +19,14 @@ torch.set_num_threads(1)
 
 import gradio as gr  # noqa: E402
 
-from gan.studio import MAX_FRAMES, SLIDER_RANGE, InputError, Recipe, Studio  # noqa: E402
+from gan.studio import MAX_FRAMES, SLIDER_RANGE, InputError, Recipe, Studio, WeightsError  # noqa: E402
 from gan.viz import save_gif  # noqa: E402
 from gan import ui  # noqa: E402
 
-studio = Studio()
+try:
+    studio = Studio()
+except WeightsError as e:  # missing, truncated or tampered weights: say which file, not a traceback
+    raise SystemExit(f"error: {e}") from None
 NAMED = ["thickness", "slant", "width", "height"]
 PRINCIPAL = ["pc1", "pc2", "pc3", "pc4"]
 assert studio.slider_names == NAMED + PRINCIPAL, studio.slider_names
@@ -66,7 +69,7 @@ def interpolate(seed_a=0, seed_b=1, digit_a=0, digit_b=0, frames=16, truncation=
     """An animated GIF walking from (seed_a, digit_a) to (seed_b, digit_b), and its frames."""
     images = studio.interpolate(seed_a, seed_b, digit_a, digit_b, frames, truncation)
     path = tempfile.NamedTemporaryFile(suffix=".gif", delete=False).name
-    save_gif(list(images) + list(images[::-1]), path, ms_per_frame=80, scale=4)  # there and back: a seamless loop
+    save_gif(list(images) + list(images[-2:0:-1]), path, ms_per_frame=80, scale=4)  # there and back: a seamless loop
     return path, images
 
 
@@ -282,5 +285,13 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
 
 demo.queue(default_concurrency_limit=2, max_size=256)
 
+MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding
+
+
+def launch(**kwargs):
+    """Serve the app; tests and benchmarks pass server_port and prevent_thread_lock."""
+    return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, **kwargs)
+
+
 if __name__ == "__main__":
-    demo.launch(css=CSS, max_file_size="10mb", enable_monitoring=False)
+    launch()

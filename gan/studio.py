@@ -7,7 +7,6 @@ arguments and raises `InputError` with a message fit to show the visitor.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -18,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import torch
 
+from .checksums import WeightsError, verify_checksums
 from .models import Classifier, Discriminator, Generator
 from .preprocess import ImageError, open_image, to_mnist
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
@@ -31,10 +31,6 @@ MAX_FRAMES = 64
 
 class InputError(ValueError):
     """A request we refuse; str(e) is a message for the visitor."""
-
-
-class WeightsError(RuntimeError):
-    """Weights that are missing, truncated or do not match their recorded checksum."""
 
 
 # ---------------------------------------------------------------------------- validation
@@ -121,26 +117,6 @@ def resolve_weights(spec: str | Path | None = None) -> Path:
     raise WeightsError(f"weights folder not found: {spec}")
 
 
-def verify_checksums(folder: Path) -> None:
-    """Compare every file listed in checksums.json with its SHA-256 (weights that were
-    truncated or tampered with are refused, naming the file)."""
-    listing = folder / "checksums.json"
-    if not listing.exists():
-        return  # a Hub repo of someone else's need not ship one
-    for name, expected in json.loads(listing.read_text()).items():
-        path = folder / name
-        if not path.exists():
-            raise WeightsError(f"missing weights file: {path}")
-        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            raise WeightsError(f"weights file does not match its checksum (truncated or modified): {path}")
-
-
-def write_checksums(folder: Path) -> None:
-    files = sorted(p for p in folder.rglob("*") if p.suffix in (".safetensors", ".json") and p.name != "checksums.json")
-    sums = {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    (folder / "checksums.json").write_text(json.dumps(sums, indent=1) + "\n")
-
-
 def _load(cls: type, path: Path) -> torch.nn.Module:
     if not (path / "model.safetensors").exists() or not (path / "config.json").exists():
         raise WeightsError(f"missing weights: {path / 'model.safetensors'} and {path / 'config.json'} are both needed")
@@ -173,8 +149,11 @@ class Studio:
         calib = _read_json(folder / "calibration.json")
         self.calibration = (calib["scale"], calib["bias"])
         self.score_histogram = calib["histogram"]  # bins and the real/generated shares, for the plot
-        with np.load(folder / "real_digits.npz") as f:
-            self.real_digits, self.real_labels = f["images"], f["labels"]
+        try:
+            with np.load(folder / "real_digits.npz", allow_pickle=False) as f:
+                self.real_digits, self.real_labels = f["images"], f["labels"]
+        except (OSError, ValueError, KeyError) as e:
+            raise WeightsError(f"could not read {folder / 'real_digits.npz'}: {e}") from e
 
     # -------------------------------------------------------------- generate
 

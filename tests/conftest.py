@@ -25,3 +25,29 @@ def fixture_digits():
 
     images, labels = load_mnist(FIXTURE)
     return images.numpy(), labels.numpy()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The real app, launched once in this process on a free loopback port."""
+    os.environ.setdefault("GAN_WEIGHTS", str(WEIGHTS))
+    import app
+
+    _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
+    yield url.rstrip("/")
+    app.demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
