@@ -16,6 +16,8 @@ import torch
 # A 2-vCPU Space serves requests two at a time (the queue's limit below); one torch thread
 # each keeps the two from fighting over the cores (our batches are tiny anyway).
 torch.set_num_threads(1)
+# Gradio probes matplotlib's backend on the first request; choosing it here saves ~1 s there.
+os.environ.setdefault("MPLBACKEND", "agg")
 
 import gradio as gr  # noqa: E402
 
@@ -30,7 +32,10 @@ except WeightsError as e:  # missing, truncated or tampered weights: say which f
 NAMED = ["thickness", "slant", "width", "height"]
 PRINCIPAL = ["pc1", "pc2", "pc3", "pc4"]
 assert studio.slider_names == NAMED + PRINCIPAL, studio.slider_names
-CSS = ".pixels img { image-rendering: pixelated; } .pixels { min-width: 0; }"
+# Gradio draws images with object-fit: scale-down, which never enlarges a 28x28 PNG: fill the
+# box instead, with crisp nearest-neighbour pixels.
+CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%; image-rendering: pixelated; }
+.pixels { min-width: 0; }"""
 
 
 def refuse(fn):
@@ -83,12 +88,13 @@ def score(image):
 
 @refuse
 def score_files(files):
-    """Several uploads at once: what D sees for each, and a table of scores."""
+    """Several uploads at once: what D sees for each, a table of scores, and the full verdict
+    (seen image, text, histogram) of the first usable one."""
     if not files:
         raise InputError("Upload at least one image.")
     if len(files) > 32:
         raise InputError(f"At most 32 images at once; got {len(files)}.")
-    digits, rows = [], []
+    digits, rows, first = [], [], None
     for path in files:
         name = os.path.basename(path)
         try:
@@ -99,7 +105,8 @@ def score_files(files):
         s = studio.score(d[None])[0]
         digits.append((d, name))
         rows.append([name, s["p_real"], s["digit"], s["digit_confidence"], ""])
-    return digits, rows
+        first = first or (d, ui.verdict_markdown(s), ui.histogram_frame(studio.score_histogram, s["p_real"]))
+    return digits, rows, *(first or (None, "No usable image: see the table.", None))
 
 
 @refuse
@@ -228,9 +235,9 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
                 verdict = gr.Markdown(elem_id="verdict")
                 hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real test digits vs generated",
-                                   x_lim=[0, 1], height=220)
+                                   x_lim=[0, 1], height=280)
                 score_json = gr.JSON(label="scores", visible=False)
-                gallery = gr.Gallery(label="what the discriminator sees", columns=8, height=160, visible=True, elem_classes="pixels")
+                gallery = gr.Gallery(label="every upload, as the discriminator sees it", columns=8, height=200, object_fit="contain", elem_classes="pixels")
                 table = gr.Dataframe(headers=["file", "p_real", "digit", "confidence", "problem"], label="scores", interactive=False, elem_id="table")
 
     with gr.Tab("Real or fake?"):
@@ -272,7 +279,7 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
           [frames_state, scrub], frame, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 
     example_file.change(lambda f: score(f)[:3] if f else (None, "", None), example_file, [seen, verdict, hist], api_visibility="private")
-    uploads.upload(score_files, uploads, [gallery, table], api_name="score_files", concurrency_id="render")
+    uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="render")
     sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="render")
     # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
     score_input = gr.File(visible=False)

@@ -126,6 +126,14 @@ def sample_grid(g: Generator, device: torch.device) -> np.ndarray:
     return grid(images_from_latents(g, z.to(device), labels.to(device)), cols=10)
 
 
+def trim_log(path: Path, last_step: int) -> None:
+    """Drop log lines written after the checkpoint (a crash or kill between two checkpoints):
+    the resumed run writes those steps again."""
+    if path.exists():
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text("".join(l for l in lines if json.loads(l)["step"] <= last_step))
+
+
 def train(cfg: Config) -> Path:
     out = Path(cfg.out)
     (out / "grids").mkdir(parents=True, exist_ok=True)
@@ -160,6 +168,7 @@ def train(cfg: Config) -> Path:
         for obj, key in [(G, "G"), (D, "D"), (ema, "ema"), (opt_g, "opt_g"), (opt_d, "opt_d"), (sched_g, "sched_g"), (sched_d, "sched_d")]:
             obj.load_state_dict(ckpt[key])
         step, seconds = ckpt["step"], ckpt["seconds"]
+        trim_log(out / "train_log.jsonl", step)
         print(f"resumed from {ckpt_path} at step {step}")
 
     def save_checkpoint() -> None:

@@ -74,11 +74,13 @@ def test_several_uploads_give_a_table(client, fixture_digits, tmp_path):
     images, labels = fixture_digits
     files = [save(scan_of(images[i]), tmp_path / f"d{i}.png") for i in range(3)]
     (tmp_path / "notes.png").write_bytes(b"not an image")
-    gallery, table = client.predict(files=[handle_file(str(f)) for f in files + [tmp_path / "notes.png"]], api_name="/score_files")
+    gallery, table, seen, verdict, _ = client.predict(files=[handle_file(str(f)) for f in files + [tmp_path / "notes.png"]],
+                                                      api_name="/score_files")
     rows = table["data"]
     assert [r[0] for r in rows] == ["d0.png", "d1.png", "d2.png", "notes.png"]
     assert [r[2] for r in rows[:3]] == list(labels[:3])
     assert "not an image" in rows[3][4] and len(gallery) == 3
+    assert read_png(seen).shape == (28, 28) and f"reads a **{labels[0]}**" in verdict  # the first one in full
 
 
 # ------------------------------------------------------------------------ hostile uploads

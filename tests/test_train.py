@@ -76,3 +76,12 @@ def test_bad_npz_gives_a_clear_error(tmp_path):
         load_mnist(bad)
     with pytest.raises(DataError, match="could not read"):
         load_mnist(tmp_path / "missing.npz")
+
+
+def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
+    from gan.train import trim_log
+
+    log = tmp_path / "train_log.jsonl"
+    log.write_text("".join(json.dumps({"step": s, "loss_d": 1.0}) + "\n" for s in (50, 100, 150, 200)))
+    trim_log(log, 100)  # killed at step ~200, last checkpoint at 100
+    assert [json.loads(l)["step"] for l in log.read_text().splitlines()] == [50, 100]

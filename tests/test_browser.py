@@ -1,0 +1,137 @@
+"""The page in a real browser (Debian's chromium driven by Playwright): a visitor changes the seed,
+moves a slider, uploads a scan and draws a digit, and sees every output change. Screenshots of
+each step land in screenshots/ (gitignored) for a human to look at."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from images import save, scan_of
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+TIMEOUT_MS = 90_000  # a 2-vCPU box (maybe busy training) can take a while; no assertion is about speed
+
+try:
+    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - decided just below
+    sync_playwright = None
+if sync_playwright is None or not CHROMIUM.exists():
+    why = "playwright is not installed" if sync_playwright is None else f"no browser at {CHROMIUM}"
+    if os.environ.get("CI") == "true":  # CI must run the browser test, never skip it quietly
+        pytest.fail(f"browser test cannot run in CI: {why}", pytrace=False)
+    pytest.skip(why, allow_module_level=True)
+
+# Flags for a headless, offline, container browser (no sandbox as root, no GPU, small /dev/shm).
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    """A fresh visitor (own Gradio session) on the page, once the first digit is on screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    page.goto(app_url)
+    expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the page-load render
+    yield page
+    context.close()
+
+
+def src(image: Locator) -> str:
+    """An image output's URL: Gradio names result files by content hash, so a new image means a new src."""
+    return image.get_attribute("src") or ""
+
+
+def expect_new_src(image: Locator, old: str) -> str:
+    expect(image).not_to_have_attribute("src", old)
+    return src(image)
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_seed_and_slider_change_the_digit(page: Page):
+    output, recipe = page.locator("#output img"), page.locator("#recipe textarea")
+    first = src(output)
+
+    # A typed seed regenerates on change: a new image and a recipe naming the new seed.
+    page.locator("#seed input").fill("7")
+    page.locator("#seed input").press("Enter")
+    expect(recipe).to_have_value("digit=3&seed=7&psi=1")
+    seeded = expect_new_src(output, first)
+    shoot(page, "generate.png")
+
+    # The dice picks a seed in the browser (no server call of its own); its change then regenerates.
+    page.locator("#dice").click()
+    expect(page.locator("#seed input")).not_to_have_value("7")
+    seed = page.locator("#seed input").input_value()
+    expect(recipe).to_have_value(f"digit=3&seed={seed}&psi=1")
+    seeded = expect_new_src(output, seeded)
+
+    # Drag the thickness thumb from the middle (0) towards the right end, as a mouse user would.
+    slider = page.get_by_label("range slider for thickness")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.85, y, steps=10)
+    page.mouse.up()
+    value = float(slider.input_value())
+    assert value > 1  # the thumb really moved
+    # The final value (not a stale mid-drag one) reaches the recipe and the image.
+    expect(recipe).to_have_value(f"digit=3&seed={seed}&psi=1&thickness={value:g}")
+    expect_new_src(output, seeded)
+    shoot(page, "slider.png")
+
+
+def test_upload_fills_the_score_table(page: Page, fixture_digits, tmp_path):
+    images, labels = fixture_digits
+    scan = save(scan_of(images[5]), tmp_path / "my_two.png")  # a clearly written 2, dark ink on white
+    page.get_by_role("tab", name="Discriminator").click()
+    page.locator("#uploads input[type=file]").set_input_files(str(scan))
+
+    # One row: the file's name, and the digit the classifier reads (the scan's true label).
+    # (Gradio's Dataframe draws its body rows as ARIA rows and gridcells, not <tr>/<td>.)
+    row = page.locator("#table").get_by_role("row").filter(has_text="my_two.png")
+    expect(row).to_have_count(1)
+    expect(row.get_by_role("gridcell").nth(2)).to_have_text(str(labels[5]))
+    shoot(page, "discriminator.png")
+
+
+def test_drawing_is_scored(page: Page):
+    page.get_by_role("tab", name="Discriminator").click()
+    page.get_by_role("tab", name="Draw").click()
+    sketch = page.locator("#sketch")
+    sketch.get_by_label("Brush").click()  # nothing draws until a tool is picked
+
+    # One vertical stroke through the middle of the 280x280 canvas: a "1".
+    box = sketch.locator("canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy - 100)
+    page.mouse.down()
+    page.mouse.move(cx, cy + 100, steps=20)
+    page.mouse.up()
+
+    page.get_by_role("button", name="Score drawing").click()
+    expect(page.locator("#verdict")).to_contain_text("P(real MNIST)")
+    expect(page.locator("#verdict")).to_contain_text("reads a 1")  # strokes are dark on white, like a scan
+    expect(page.locator("#seen img")).to_be_visible()
+    shoot(page, "draw.png")
