@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +110,28 @@ def model_markdown(studio) -> str:
               "python -m gan.evaluate --weights weights --data-dir ../shared/data",
               "```"]
     return "\n".join(lines)
+
+
+def write_gradio_images_once() -> None:
+    """Work around a race in Gradio 6.31's `processing_utils.save_pil_to_cache`: it names an
+    output image's cache file after its bytes and rewrites the file in place on every request,
+    so when two visitors get the same image (every page load renders digit 3, seed 42) one
+    visitor's download is cut short by the other's rewrite (gan.loadtest at 50 visitors: 13 of
+    5,000 requests failed). Here a file is written once, atomically, and only touched after."""
+    from gradio import processing_utils
+
+    def save_pil_to_cache(img: Image.Image, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+        data = processing_utils.encode_pil_to_bytes(img, format)
+        folder = Path(cache_dir) / processing_utils.hash_bytes(data)
+        folder.mkdir(exist_ok=True, parents=True)
+        path = (folder / f"{name}.{format}").resolve()
+        if path.exists():  # same name, same bytes: refresh its age for delete_cache, never rewrite
+            os.utime(path)
+        else:
+            tmp = folder / f".{uuid.uuid4().hex}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path)  # readers see the old file or the whole new one, never half
+        return str(path)
+
+    processing_utils.save_pil_to_cache = save_pil_to_cache
+
