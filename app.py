@@ -268,6 +268,8 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
 
     # ----------------------------------------------------------------------- events
     controls = [digit, seed, truncation, *sliders]
+    # Two lanes: /generate (about 1 ms of work) runs two at a time and never waits behind
+    # grids, interpolations and uploads, which share a second lane of one at a time.
     # One handler for every control; "always_last" drops stale frames while a drag is in flight.
     gr.on([c.change for c in controls] + [s.release for s in sliders], generate, controls, [output, recipe],
           api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
@@ -279,19 +281,19 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
         generate, controls, [output, recipe], api_visibility="private", preprocess=False)
 
     grid_btn.click(grid, [grid_first, grid_rows, grid_cols, grid_digit, truncation], [grid_image, grid_meta], api_name="grid",
-                   concurrency_id="render", preprocess=False)
+                   concurrency_id="heavy", concurrency_limit=1, preprocess=False)
     grid_image.select(pick_cell, grid_meta, [digit, seed], api_visibility="private")
     interp_btn.click(interpolate, [seed_a, seed_b, digit_a, digit_b, n_frames, truncation], [gif, frames_state],
-                     api_name="interpolate", concurrency_id="render", preprocess=False)
+                     api_name="interpolate", concurrency_id="heavy", concurrency_limit=1, preprocess=False)
     gr.on([frames_state.change, scrub.change], lambda f, i: None if f is None else f[min(int(i), len(f) - 1)],
           [frames_state, scrub], frame, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 
     example_file.change(lambda f: score(f)[:3] if f else (None, "", None), example_file, [seen, verdict, hist], api_visibility="private")
-    uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="render")
-    sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="render")
+    uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
+    sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="heavy", concurrency_limit=1)
     # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
     score_input = gr.File(visible=False)
-    gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="render")
+    gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="heavy", concurrency_limit=1)
 
     new_btn.click(new_round, game_state, [game_image, game_text, game_score, game_state], api_visibility="private")
     real_btn.click(lambda s: guess(s, True), game_state, [game_text, game_score, game_state], api_visibility="private")

@@ -104,10 +104,12 @@ def model_markdown(studio) -> str:
               "D(x, y) used in training, and a label-free head D(x) that scores your uploads.",
               "- **Loss**: non-saturating BCE (WGAN-GP available with `--loss wgan-gp`).",
               "", "## Reproduce", "", "```bash",
-              "python -m gan.train --data-dir ../shared/data --out weights",
+              "python -m gan.train --data-dir ../shared/data --out weights --threads 2",
+              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 30 --resume",
               "python -m gan.classifier --data-dir ../shared/data --out weights/classifier",
               "python -m gan.directions --weights weights",
               "python -m gan.evaluate --weights weights --data-dir ../shared/data",
+              "python -m gan.checksums weights",
               "```"]
     return "\n".join(lines)
 
