@@ -28,6 +28,7 @@ SLIDER_RANGE = 3.0
 TRUNCATION_RANGE = (0.0, 1.5)
 MAX_GRID_CELLS = 100
 MAX_FRAMES = 64
+SERVE_BATCH = 16  # digits per generator pass when serving: keeps a 100-cell grid's peak memory low
 
 
 class InputError(ValueError):
@@ -205,7 +206,7 @@ class Studio:
             digits = [r % 10 for r in range(rows) for _ in range(cols)]
         else:
             digits = [as_int(digit, "digit", 0, 9)] * (rows * cols)
-        return grid(sample(self.generator, seeds, digits, truncation=psi), cols), seeds, digits
+        return grid(sample(self.generator, seeds, digits, truncation=psi, batch_size=SERVE_BATCH), cols), seeds, digits
 
     def interpolate(self, seed_a: object, seed_b: object, digit_a: object, digit_b: object, frames: object = 16, truncation: object = 1.0) -> np.ndarray:
         """Frames uint8 [F, 28, 28] walking from (seed_a, digit_a) to (seed_b, digit_b):
@@ -217,7 +218,7 @@ class Studio:
         t = torch.linspace(0, 1, n)[:, None]
         z = slerp(za, zb, t)
         labels = (1 - t) * torch.nn.functional.one_hot(torch.tensor(da), 10) + t * torch.nn.functional.one_hot(torch.tensor(db), 10)
-        return images_from_latents(self.generator, z, labels)
+        return images_from_latents(self.generator, z, labels, SERVE_BATCH)
 
     # -------------------------------------------------------------- score
 
