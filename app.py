@@ -43,7 +43,8 @@ assert studio.slider_names == NAMED + PRINCIPAL, studio.slider_names
 # Gradio draws images with object-fit: scale-down, which never enlarges a 28x28 PNG: fill the
 # box instead, with crisp nearest-neighbour pixels.
 CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%; image-rendering: pixelated; }
-.pixels { min-width: 0; }"""
+.pixels { min-width: 0; }
+.crisp img { image-rendering: pixelated; }"""
 
 
 def refuse(fn):
@@ -242,10 +243,11 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
                 verdict = gr.Markdown(elem_id="verdict")
-                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real test digits vs generated",
+                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real test digits (blue) vs generated digits (orange); red: yours",
+                                   color_map={"real MNIST test digits": "#1f77b4", "generated digits": "#ff7f0e", "your image": "#d62728"},
                                    x_lim=[0, 1], height=280)
                 score_json = gr.JSON(label="scores", visible=False)
-                gallery = gr.Gallery(label="every upload, as the discriminator sees it", columns=8, height=200, object_fit="contain", elem_classes="pixels")
+                gallery = gr.Gallery(label="every upload, as the discriminator sees it", columns=8, height=200, object_fit="contain", elem_classes="crisp")
                 table = gr.Dataframe(headers=["file", "p_real", "digit", "confidence", "problem"], label="scores", interactive=False, elem_id="table")
 
     with gr.Tab("Real or fake?"):
