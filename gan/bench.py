@@ -15,20 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from typing import Callable
+from typing import IO, Callable
 
 import numpy as np
 import torch
 from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 
+from .procs import memory_mb, start_app, stop, wait_ready
 from .studio import Studio, resolve_weights
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,12 +64,6 @@ def timed(fn: Callable[[], object], repeats: int, warmup: int = 3) -> list[float
         fn()
         times.append((time.perf_counter() - t) * 1000)
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_inputs(studio: Studio, folder: Path) -> tuple[Path, Path]:
@@ -123,46 +116,17 @@ def throughput(studio: Studio, n: int) -> dict[str, list[float]]:
     }
 
 
-def child_env(weights: Path, port: int = 0) -> dict[str, str]:
-    return {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-            "GRADIO_ANALYTICS_ENABLED": "False", "GAN_WEIGHTS": str(weights)}
-
-
 def bare_import(weights: Path) -> float:
     """Seconds from process start until `import gradio, torch` is done. The child says when,
     because its exit (tearing down torch and gradio) takes another 1-2 s that no server pays."""
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", "import gradio, torch; print('imported', flush=True)"],
-                            env=child_env(weights), stdout=subprocess.PIPE)
+                            env={**os.environ, "GAN_WEIGHTS": str(weights)}, stdout=subprocess.PIPE)
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - t
     if proc.wait() != 0 or not line.startswith(b"imported"):
         raise RuntimeError("python -c 'import gradio, torch' failed")
     return elapsed
-
-
-def serve(script: list[str], weights: Path) -> tuple[subprocess.Popen, str]:
-    """Start a Gradio app in a subprocess on a free loopback port; returns it and its URL."""
-    port = free_port()
-    env = child_env(weights, port)
-    log = tempfile.TemporaryFile()  # not a pipe: a chatty server would block once a pipe's buffer fills
-    proc = subprocess.Popen([sys.executable, *script], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    proc.log = log  # type: ignore[attr-defined]
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def wait_ready(proc: subprocess.Popen, url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            proc.log.seek(0)  # type: ignore[attr-defined]
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{proc.log.read().decode()[-3000:]}")  # type: ignore[attr-defined]
-        try:
-            with urllib.request.urlopen(url + "/config", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 def client(url: str, downloads: Path):
@@ -175,19 +139,9 @@ def call_generate(c, seed: int) -> object:
     return c.predict(digit=3, seed=seed, truncation=0.9, **SLIDERS, api_name="/generate")
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(peak, current) resident memory of a process in MB, from /proc (Linux)."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def serve(script: list[str], weights: Path) -> tuple[subprocess.Popen, str, IO[bytes]]:
+    log = tempfile.TemporaryFile()
+    return (*start_app(script, log, {"GAN_WEIGHTS": str(weights)}), log)
 
 
 def over_http(weights: Path, png: Path, jpeg: Path, n: int, cold_runs: int, warm: bool = True) -> dict[str, list[float]]:
@@ -204,8 +158,8 @@ def over_http(weights: Path, png: Path, jpeg: Path, n: int, cold_runs: int, warm
         for run in range(cold_runs):  # bare import and cold start alternate, so load drifts hit both
             imports = bare_import(weights)
             t = time.perf_counter()
-            app, url = serve(["app.py"], weights)
-            wait_ready(app, url)
+            app, url, app_log = serve(["app.py"], weights)
+            wait_ready(app, url, app_log)
             c = client(url, png.parent)
             call_generate(c, 0)
             cold = time.perf_counter() - t
@@ -213,7 +167,7 @@ def over_http(weights: Path, png: Path, jpeg: Path, n: int, cold_runs: int, warm
             out["cold start to first /generate (s)"].append(cold)
             out["cold start beyond imports (s)"].append(cold - imports)
             if run == cold_runs - 1:  # the floor's server starts while the app works (neither is timed now)
-                trivial, turl = serve(["-c", TRIVIAL_APP], weights)
+                trivial, turl, trivial_log = serve(["-c", TRIVIAL_APP], weights)
             # The heaviest things a visitor can ask for, so the peak below covers them.
             c.predict(first_seed=0, rows=10, cols=10, digit=-1, api_name="/grid")
             c.predict(seed_a=1, seed_b=2, digit_a=3, digit_b=8, frames=64, api_name="/interpolate")
@@ -221,7 +175,7 @@ def over_http(weights: Path, png: Path, jpeg: Path, n: int, cold_runs: int, warm
             if run < cold_runs - 1:
                 out["app peak RSS, VmHWM (MB)"].append(memory_mb(app.pid)[0])
                 stop(app)
-        wait_ready(trivial, turl)
+        wait_ready(trivial, turl, trivial_log)
         tc = client(turl, png.parent)
         seeds = iter(range(1, 10**9))
         calls = {  # timed alternately, so both servers see the same background load

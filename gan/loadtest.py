@@ -20,8 +20,6 @@ import ipaddress
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,9 +33,9 @@ import httpx
 import numpy as np
 from PIL import Image, ImageOps
 
+from .procs import memory_mb, start_app, stop, wait_ready
 from .studio import SLIDER_RANGE
 
-ROOT = Path(__file__).resolve().parent.parent
 API = "/gradio_api"
 ENDPOINTS = ("generate", "grid", "score", "score_files")  # the API calls: these make up the request budget
 ROWS = ENDPOINTS + ("image",)  # plus the page fetching each image it shows (not counted in the budget)
@@ -77,13 +75,9 @@ class Stats:
 
 
 def rss_mb(pid: int | None) -> float | None:
-    """Resident memory of the server process, from /proc (Linux)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text() if pid else ""
-    except OSError:  # the server is gone
-        return None
-    kb = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
-    return kb[0] / 1024 if kb else None
+    """Resident memory of the server process in MB (None without a pid or once it is gone)."""
+    memory = memory_mb(pid) if pid else None
+    return memory[1] if memory else None
 
 
 async def call(http: httpx.AsyncClient, name: str, data: list, session: str | None = None) -> list:
@@ -202,28 +196,6 @@ async def digit_png(http: httpx.AsyncClient) -> bytes:
     return buf.getvalue()
 
 
-def start_server(log: Path) -> tuple[subprocess.Popen, str]:
-    """`python app.py` on a free loopback port (env GAN_WEIGHTS passes through); waits until it answers."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}{API}/info", timeout=5, trust_env=False).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit(f"app.py did not answer within 180 s:\n{log.read_text()[-3000:]}")
-
-
 def is_loopback(host: str) -> bool:
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -310,22 +282,21 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in zip(("clients", "requests", "max_seconds", "think_ms"), defaults):
         setattr(args, key, value if getattr(args, key) is None else getattr(args, key))
     proc, log = None, Path(tempfile.mkdtemp(prefix="loadtest-")) / "server.log"
+    log_file = log.open("w+b")
     if args.url:
         if not is_loopback(urlparse(args.url).hostname or ""):
             raise SystemExit(f"refusing {args.url}: the load test only targets this machine (loopback)")
         url, pid = args.url.rstrip("/"), args.pid
     else:
-        proc, url = start_server(log)
+        proc, url = start_app(["app.py"], log_file)  # GAN_WEIGHTS in the environment passes through
+        wait_ready(proc, url, log_file)
         pid = proc.pid
     try:
         res = asyncio.run(run(args, url, pid))
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
+        log_file.close()
     if proc is not None:  # what the server itself complained about during the run
         res["server_log"], res["server_log_problems"] = str(log), [
             line for line in log.read_text(errors="replace").splitlines() if "traceback" in line.lower() or "error" in line.lower()][:20]

@@ -27,19 +27,12 @@ def fixture_digits():
     return images.numpy(), labels.numpy()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url():
     """The real app, launched once in this process on a free loopback port."""
     os.environ.setdefault("GAN_WEIGHTS", str(WEIGHTS))
     import app
+    from gan.procs import free_port
 
     _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
     yield url.rstrip("/")
