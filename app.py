@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import tempfile
 
 import numpy as np
@@ -22,8 +23,6 @@ try:
     ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # -8 = M_ARENA_MAX (glibc)
 except (OSError, AttributeError):  # not glibc (macOS, musl): keep the default allocator
     pass
-# Gradio probes matplotlib's backend on the first request; choosing it here saves ~1 s there.
-os.environ.setdefault("MPLBACKEND", "agg")
 
 import gradio as gr  # noqa: E402
 
@@ -315,4 +314,10 @@ def launch(**kwargs):
 
 
 if __name__ == "__main__":
+    # Gradio wraps every API call in a block that imports matplotlib to pin its backend
+    # (gradio/route_utils.py). The Space does not install matplotlib, but a dev install does
+    # (for gan.evaluate's plots), and there the import costs ~25 MB and ~1 s on the first
+    # request. This app never plots: in its own process, matplotlib is absent, as on the Space.
+    # (Not on import: the tests import this module beside code that plots.)
+    sys.modules.setdefault("matplotlib", None)
     launch()

@@ -73,7 +73,8 @@ def sn(layer: nn.Module) -> nn.Module:
 
 
 class Discriminator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
-    def __init__(self, arch: str = "dcgan", width: int = 64, feature_dim: int = 256, n_classes: int = N_CLASSES):
+    def __init__(self, arch: str = "dcgan", width: int = 64, feature_dim: int = 256, n_classes: int = N_CLASSES,
+                 aux_classifier: bool = False):
         super().__init__()
         if arch not in ("dcgan", "mlp"):
             raise ValueError(f"unknown arch {arch!r}: expected 'dcgan' or 'mlp'")
@@ -91,12 +92,21 @@ class Discriminator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-stu
         self.head = sn(nn.Linear(feature_dim, 1))  # conditional head's unconditional part
         self.embed = sn(nn.Embedding(n_classes, feature_dim))  # projection term
         self.uncond_head = sn(nn.Linear(feature_dim, 1))  # label-free score, for uploads
+        # AC-GAN's auxiliary classifier (Odena 2017): D also learns to name the digit of real
+        # images, and G is rewarded when D names its digit, which sharpens class identity.
+        self.aux_classifier = aux_classifier
+        self.classify = nn.Linear(feature_dim, n_classes) if aux_classifier else None
+
+    def heads(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """From one trunk pass: conditional logits [N], unconditional logits [N], and the
+        auxiliary class logits [N, C] (None without the auxiliary classifier)."""
+        h = self.trunk(x)
+        cond = self.head(h).squeeze(1) + (self.embed(labels.long()) * h).sum(1)
+        return cond, self.uncond_head(h).squeeze(1), self.classify(h) if self.classify is not None else None
 
     def both(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits [N] of the conditional and the unconditional head, from one trunk pass."""
-        h = self.trunk(x)
-        cond = self.head(h).squeeze(1) + (self.embed(labels.long()) * h).sum(1)
-        return cond, self.uncond_head(h).squeeze(1)
+        return self.heads(x, labels)[:2]
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Real/fake logits [N]: conditional on `labels` when given, else the unconditional head."""

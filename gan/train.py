@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tqdm import tqdm
 
 from .data import DataError, load_mnist, to_model_range
@@ -49,6 +50,7 @@ class Config:
     d_width: int = 64
     d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
     gp_weight: float = 10.0  # WGAN-GP's lambda
+    aux_weight: float = 0.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
     ema_decay: float = 0.999  # the shipped generator is this moving average of G's weights
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
@@ -147,7 +149,7 @@ def train(cfg: Config) -> Path:
     total_steps = cfg.epochs * steps_per_epoch
 
     G = Generator(cfg.arch, cfg.z_dim, cfg.g_width).to(device)
-    D = Discriminator(cfg.arch, cfg.d_width).to(device)
+    D = Discriminator(cfg.arch, cfg.d_width, aux_classifier=cfg.aux_weight > 0).to(device)
     ema = copy.deepcopy(G).eval()
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
@@ -194,10 +196,16 @@ def train(cfg: Config) -> Path:
                 real, y = data[idx], labels[idx]
 
                 # 1) D on real and fake: push real logits up, fake logits down (both heads).
+                D.requires_grad_(True)
                 for _ in range(cfg.d_steps):
                     fake = G(torch.randn(len(y), cfg.z_dim, device=device), y)
-                    (rc, ru), (fc, fu) = D.both(real, y), D.both(fake.detach(), y)
+                    # One trunk pass over real and fake together (D has no batch norm, so this is
+                    # the same as two passes, and faster).
+                    c, u, cls = D.heads(torch.cat([real, fake.detach()]), torch.cat([y, y]))
+                    (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
                     loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
+                    if cls is not None:  # D learns digits from real images only (fakes would teach it G's mistakes)
+                        loss_d = loss_d + cfg.aux_weight * F.cross_entropy(cls[:len(y)], y)
                     if cfg.loss == "wgan-gp":
                         loss_d = loss_d + cfg.gp_weight * (
                             gradient_penalty(lambda x: D(x, y), real, fake) + gradient_penalty(D, real, fake))
@@ -205,9 +213,13 @@ def train(cfg: Config) -> Path:
                     loss_d.backward()
                     opt_d.step()
 
-                # 2) G on D's feedback on the same fakes.
-                gc, gu = D.both(fake, y)
+                # 2) G on D's feedback on the same fakes. D's weights are frozen for this pass:
+                #    G needs the gradient through D, not D's own weight gradients.
+                D.requires_grad_(False)
+                gc, gu, cls = D.heads(fake, y)
                 loss_g = g_loss_fn(gc) + g_loss_fn(gu)
+                if cls is not None:
+                    loss_g = loss_g + cfg.aux_weight * F.cross_entropy(cls, y)
                 opt_g.zero_grad(set_to_none=True)
                 loss_g.backward()
                 opt_g.step()

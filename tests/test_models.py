@@ -27,6 +27,15 @@ def test_shapes_and_ranges(arch):
     assert Classifier().eval()(x).shape == (5, 10)
 
 
+def test_auxiliary_classifier_head():
+    D = Discriminator(aux_classifier=True).eval()
+    x, y = torch.randn(3, 1, 28, 28), torch.tensor([4, 5, 6])
+    cond, uncond, classes = D.heads(x, y)
+    assert classes.shape == (3, 10)
+    assert torch.equal(cond, D(x, y)) and torch.equal(uncond, D(x))
+    assert Discriminator().eval().heads(x, y)[2] is None  # off by default: the shipped D before it loads
+
+
 def test_mlp_baseline_is_the_articles_network():
     G, D = Generator(arch="mlp", z_dim=100), Discriminator(arch="mlp")
     assert [m.out_features for m in G.net if isinstance(m, torch.nn.Linear)] == [128, 784]
@@ -40,10 +49,10 @@ def test_unknown_arch_is_refused():
         Generator(arch="transformer")
 
 
-@pytest.mark.parametrize("cls", [Generator, Discriminator, Classifier])
-def test_save_pretrained_round_trip(cls, tmp_path):
+@pytest.mark.parametrize("cls, kwargs", [(Generator, {}), (Discriminator, {}), (Discriminator, {"aux_classifier": True}), (Classifier, {})])
+def test_save_pretrained_round_trip(cls, kwargs, tmp_path):
     torch.manual_seed(0)
-    model = cls().eval()
+    model = cls(**kwargs).eval()
     model.save_pretrained(tmp_path)
     assert (tmp_path / "config.json").exists() and (tmp_path / "model.safetensors").exists()
     loaded = cls.from_pretrained(tmp_path, strict=True).eval()

@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 
 from gan import train as train_mod
 from gan.data import DataError, load_mnist
-from gan.models import Generator
+from gan.models import Discriminator, Generator
 
 from conftest import FIXTURE, ROOT
 
@@ -51,6 +51,17 @@ def test_two_steps_then_resume(tmp_path, loss):
     assert [r["step"] for r in rows] == [1, 2, 3, 4]  # continued, not restarted
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 4
     assert (tmp_path / "samples.png").exists() and (tmp_path / "progress.gif").exists()
+
+
+def test_auxiliary_class_loss_trains_the_class_head(tmp_path):
+    heads = []
+    for steps in ("1", "3"):  # same seed, same init: only the class loss can move the class head
+        out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / steps), "--aux-weight", "1", "--max-steps", steps, "--batch-size", "32")
+        assert out.returncode == 0, out.stderr
+        D = Discriminator.from_pretrained(tmp_path / steps / "discriminator", strict=True)
+        assert D.aux_classifier
+        heads.append(D.classify.weight.detach())
+    assert not torch.equal(*heads)
 
 
 def test_mlp_baseline_trains(tmp_path):
