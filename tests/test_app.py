@@ -203,3 +203,18 @@ def test_unbounded_work_is_refused(client, api, kwargs, message):
     with pytest.raises(Exception, match=message):
         client.predict(**kwargs, api_name=api)
     still_serving(client)
+
+
+# ------------------------------------------------------------------------ serving costs
+
+
+def test_no_per_request_monitoring_summary(client):
+    """Gradio would rebuild a pandas summary of its event history after every request (tens
+    to hundreds of ms once the history fills); app.py turns that off, and the monitoring page
+    it feeds is off too."""
+    import app
+
+    for seed in range(3):
+        generate(client, digit=1, seed=seed)
+    assert app.demo._queue.events_recorded >= 3  # the requests were counted...
+    assert app.demo._queue.cached_event_analytics_summary == {"functions": {}}  # ...never summarised
