@@ -35,8 +35,9 @@ SLIDERS = {"thickness": 0.5, "slant": -0.4, "width": 0.3, "height": 0.0, "pc1": 
 
 # The framework's floor: app.py's queue and launch settings, one torch thread, no work.
 TRIVIAL_APP = """
-import numpy as np, torch
+import os, numpy as np, torch
 torch.set_num_threads(1)
+os.environ["GRADIO_ANALYTICS_CACHE_FREQUENCY"], os.environ["GRADIO_ANALYTICS_MAX_EVENTS"] = str(10**9), "1000"
 import gradio as gr
 IMAGE = (np.arange(28 * 28) % 256).astype(np.uint8).reshape(28, 28)
 def trivial(digit=3, seed=0):
@@ -114,6 +115,27 @@ def throughput(studio: Studio, n: int) -> dict[str, list[float]]:
         "generator throughput, batch 256 (images/s)": [batch / (t / 1000) for t in forward_ms],
         "FLOP bound at matmul speed (images/s)": [x * 1e9 / flops for x in gflops],
     }
+
+
+def gradio_event_summary(n: int) -> dict[str, list[float]]:
+    """What Gradio 6.31 would spend after every request rebuilding its monitoring summary from
+    a full event history (10,000 events), which app.py switches off."""
+    import random
+
+    from gradio.queueing import Queue
+
+    rng = random.Random(0)
+    records = [{"time": time.time(), "status": "success", "process_time": rng.random(), "session_hash": str(i),
+                "function": rng.choice(["generate", "grid", "score", "score_files"])} for i in range(10_000)]
+    queue = Queue.__new__(Queue)  # only the summary's own fields, not a running queue
+    queue.cached_event_analytics_summary, queue.events_recorded_per_fn = {"functions": {}}, {}
+    queue.ANAYLTICS_CACHE_FREQUENCY, queue.events_recorded, queue.event_count_at_last_cache = 1, 0, 0
+
+    def one_request() -> None:
+        queue.events_recorded += 1
+        queue.compute_analytics_summary(records)
+
+    return {"Gradio's per-request event summary, 10,000 events (off in app.py)": timed(one_request, max(3, n // 10))}
 
 
 def bare_import(weights: Path) -> float:
@@ -237,11 +259,12 @@ def main(argv: list[str] | None = None) -> None:
         png, jpeg = make_inputs(studio, Path(tmp))
         samples = {f"{k} (ms)": v for k, v in in_process(studio, png, jpeg, n).items()}
         samples.update(throughput(studio, n))
+        samples.update({f"{k} (ms)": v for k, v in gradio_event_summary(n).items()})
         samples.update(over_http(weights, png, jpeg, n, cold_runs, warm=not args.smoke))
     gen, floor = samples["HTTP /generate (ms)"], samples["HTTP trivial endpoint (fixed 28x28 PNG) (ms)"]
     samples["/generate ÷ trivial endpoint (ratio)"] = [np.median(gen) / np.median(floor), np.percentile(gen, 95) / np.percentile(floor, 95)]
 
-    groups = ["in-process", "float32", "generator", "FLOP", "HTTP", "/generate", "bare", "cold", "app"]
+    groups = ["in-process", "float32", "generator", "FLOP", "Gradio", "HTTP", "/generate", "bare", "cold", "app"]
     rows = []
     for name, values in sorted(samples.items(), key=lambda kv: [kv[0].startswith(g) for g in groups].index(True)):
         median, p95 = (values[0], values[1]) if "ratio" in name else stats(values)
