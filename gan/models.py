@@ -13,7 +13,9 @@ The discriminator has two heads on one trunk (features h):
     conditional   D(x, y) = w.h + b + <embed(y), h>     (projection discriminator, Miyato 2018)
     unconditional D(x)    = w'.h + b'
 Both are trained with the adversarial loss, so D(x) is a real/fake score of its own and the
-app can score an upload whose digit nobody told us.
+app can score an upload whose digit nobody told us. Optionally (`aux_classifier=True`, the
+shipped D) a third head names the digit, AC-GAN style: D learns it from real digits, and G
+is rewarded when D reads its digit as the one asked for.
 
 Each model mixes in huggingface_hub's PyTorchModelHubMixin: `save_pretrained(dir)` writes
 config.json (the constructor arguments) + model.safetensors, and `from_pretrained(path or

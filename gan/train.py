@@ -3,7 +3,8 @@
     python -m gan.train --data-dir ../shared/data --out weights
 
 Each step trains D on a real batch and a fake batch (its labels are the real batch's), then
-trains G on D's feedback. Every setting lives in `Config` below; `--help` lists them all.
+trains G on D's feedback. With --aux-weight > 0, D also learns to name the digit of real
+images and G is also trained to make D name the digit it was asked for (AC-GAN). Every setting lives in `Config` below; `--help` lists them all.
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
 that ships), discriminator/, samples.png and progress.gif.
@@ -38,7 +39,7 @@ class Config:
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
     loss: str = "bce"  # bce (non-saturating) | wgan-gp
-    epochs: int = 20
+    epochs: int = 50
     batch_size: int = 128
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -50,7 +51,7 @@ class Config:
     d_width: int = 64
     d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
     gp_weight: float = 10.0  # WGAN-GP's lambda
-    aux_weight: float = 0.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
+    aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
     ema_decay: float = 0.999  # the shipped generator is this moving average of G's weights
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps

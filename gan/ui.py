@@ -100,12 +100,14 @@ def model_markdown(studio) -> str:
               f"linear → {g.width}×7×7 → transposed conv → {g.width // 2}×14×14 → transposed conv → 1×28×28, tanh. "
               "The shipped weights are an exponential moving average of G's weights.",
               f"- **Discriminator** ({sum(p.numel() for p in studio.discriminator.parameters()):,} parameters): two strided "
-              "convolutions and a linear layer with spectral normalisation, then two heads: a projection head "
-              "D(x, y) used in training, and a label-free head D(x) that scores your uploads.",
-              "- **Loss**: non-saturating BCE (WGAN-GP available with `--loss wgan-gp`).",
+              "convolutions and a linear layer with spectral normalisation, then heads on that trunk: a projection head "
+              "D(x, y) used in training, a label-free head D(x) that scores your uploads"
+              + (", and an auxiliary classifier that names the digit (AC-GAN)." if studio.discriminator.aux_classifier else "."),
+              "- **Loss**: non-saturating BCE (WGAN-GP available with `--loss wgan-gp`)"
+              + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
               "", "## Reproduce", "", "```bash",
               "python -m gan.train --data-dir ../shared/data --out weights --threads 2",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 30 --resume",
+              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 60 --resume",
               "python -m gan.classifier --data-dir ../shared/data --out weights/classifier",
               "python -m gan.directions --weights weights",
               "python -m gan.evaluate --weights weights --data-dir ../shared/data",
