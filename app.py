@@ -24,9 +24,9 @@ try:
 except (OSError, AttributeError):  # not glibc (macOS, musl): keep the default allocator
     pass
 # After every request Gradio rebuilds a pandas summary of its last 10,000 events, for a
-# /monitoring page this app turns off (enable_monitoring=False): 80-250 ms of CPU per request
-# on a 2-vCPU machine once the history fills, the largest cost under load. Never rebuild it,
-# and keep 1,000 events instead of 10,000.
+# /monitoring page this app turns off (enable_monitoring=False): ~13 ms of CPU per request once
+# the history fills (gan.bench), several times the model's work and more while two requests
+# compete for the cores. Never rebuild it, and keep 1,000 events instead of 10,000.
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**9))
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
