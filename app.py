@@ -322,8 +322,8 @@ def launch(**kwargs):
 if __name__ == "__main__":
     # Gradio wraps every API call in a block that imports matplotlib to pin its backend
     # (gradio/route_utils.py). The Space does not install matplotlib, but a dev install does
-    # (for gan.evaluate's plots), and there the import costs ~25 MB and ~1 s on the first
-    # request. This app never plots: in its own process, matplotlib is absent, as on the Space.
-    # (Not on import: the tests import this module beside code that plots.)
+    # (for gan.evaluate's plots), and there the import costs ~10 MB of peak memory (gan.bench)
+    # and time on the first request. This app never plots: in its own process, matplotlib is
+    # absent, as on the Space. (Not on import: the tests import this module beside code that plots.)
     sys.modules.setdefault("matplotlib", None)
     launch()

@@ -3,8 +3,9 @@
     python -m gan.train --data-dir ../shared/data --out weights
 
 Each step trains D on a real batch and a fake batch (its labels are the real batch's), then
-trains G on D's feedback. With --aux-weight > 0, D also learns to name the digit of real
-images and G is also trained to make D name the digit it was asked for (AC-GAN). Every setting lives in `Config` below; `--help` lists them all.
+trains G on D's feedback. With --aux-weight > 0 (the default), D also learns to name the
+digit of real images and G is also trained to make D name the digit it was asked for (AC-GAN).
+Every setting lives in `Config` below; `--help` lists them all.
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
 that ships), discriminator/, samples.png and progress.gif.
