@@ -96,8 +96,8 @@ def plot_training_curves(log_path: Path, out_path: Path) -> None:
     rows = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     epoch = [r["epoch"] for r in rows]
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    a.plot(epoch, [r["loss_d"] for r in rows], label="loss D (both heads)")
-    a.plot(epoch, [r["loss_g"] for r in rows], label="loss G (both heads)")
+    a.plot(epoch, [r["loss_d"] for r in rows], label="loss D (all heads)")
+    a.plot(epoch, [r["loss_g"] for r in rows], label="loss G (all heads)")
     a.set_xlabel("epoch"); a.set_title("losses"); a.legend()
     b.plot(epoch, [r["d_real"] for r in rows], label="mean D(x), real")
     b.plot(epoch, [r["d_fake"] for r in rows], label="mean D(G(z)), fake")
