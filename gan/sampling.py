@@ -43,8 +43,9 @@ def images_from_latents(generator: Generator, z: torch.Tensor, labels: torch.Ten
     device = next(generator.parameters()).device
     if generator.training:  # eval() walks every module: ~0.2 ms, a tenth of one digit's time
         generator.eval()
-    chunks = [generator(zc.to(device), lc.to(device)) for zc, lc in zip(z.split(batch_size), labels.split(batch_size))]
-    return to_uint8(torch.cat(chunks)) if chunks else np.zeros((0, 28, 28), np.uint8)
+    if len(z) <= batch_size:  # the common case (one digit) skips split and cat: ~30 us of ~1 ms
+        return to_uint8(generator(z.to(device), labels.to(device)))
+    return to_uint8(torch.cat([generator(zc.to(device), lc.to(device)) for zc, lc in zip(z.split(batch_size), labels.split(batch_size))]))
 
 
 def sample(
@@ -64,7 +65,8 @@ def sample(
     z = truncate(latents_from_seeds(seeds, generator.z_dim), truncation)
     if offset is not None:
         z = z + offset
-    labels = torch.as_tensor(digits, dtype=torch.long).expand(len(z)) if np.ndim(digits) == 0 else torch.as_tensor(digits, dtype=torch.long)
-    if len(labels) != len(z) or (len(labels) and (labels.min() < 0 or labels.max() > 9)):
+    # Checked in numpy: the same checks on a tensor cost ~20 us of a ~1 ms digit.
+    labels = np.broadcast_to(digits, len(z)) if np.ndim(digits) == 0 else np.asarray(digits)
+    if labels.shape != (len(z),) or (len(labels) and (labels.min() < 0 or labels.max() > 9)):
         raise ValueError("digits must be one digit in 0..9 or one per seed")
-    return images_from_latents(generator, z, labels, batch_size)
+    return images_from_latents(generator, z, torch.from_numpy(labels.astype(np.int64)), batch_size)

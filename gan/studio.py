@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import torch
 from torch.nn.utils import parametrize
+from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from .checksums import WeightsError, verify_checksums
 from .models import Classifier, Discriminator, Generator
@@ -137,6 +138,28 @@ def freeze_spectral_norm(model: torch.nn.Module) -> torch.nn.Module:
     return model
 
 
+def fold_batchnorm(model: torch.nn.Module) -> torch.nn.Module:
+    """Fold each eval-mode BatchNorm into the Linear or convolution before it, in place: at
+    inference a BN is a fixed per-channel scale and shift, and as its own op it cost one
+    digit ~0.1 ms of the generator's ~0.8. Outputs change by float rounding (~1e-6)."""
+    for seq in [m for m in model.modules() if isinstance(m, torch.nn.Sequential)]:
+        layers = list(seq)
+        for i, (layer, bn) in enumerate(zip(layers, layers[1:])):
+            if isinstance(bn, torch.nn.modules.batchnorm._BatchNorm):
+                if isinstance(layer, torch.nn.Linear):
+                    layers[i] = fuse_linear_bn_eval(layer, bn)
+                elif isinstance(layer, torch.nn.modules.conv._ConvNd):
+                    layers[i] = fuse_conv_bn_eval(layer, bn, transpose=isinstance(layer, torch.nn.modules.conv._ConvTransposeNd))
+                else:
+                    continue
+                layers[i + 1] = None
+        for name in list(seq._modules):
+            del seq._modules[name]
+        for i, layer in enumerate(l for l in layers if l is not None):
+            seq.add_module(str(i), layer)
+    return model
+
+
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -151,9 +174,9 @@ class Studio:
         folder = resolve_weights(weights)
         verify_checksums(folder)
         self.folder = folder
-        self.generator: Generator = _load(Generator, folder / "generator")
+        self.generator: Generator = fold_batchnorm(_load(Generator, folder / "generator"))
         self.discriminator: Discriminator = freeze_spectral_norm(_load(Discriminator, folder / "discriminator"))
-        self.classifier: Classifier = _load(Classifier, folder / "classifier")
+        self.classifier: Classifier = fold_batchnorm(_load(Classifier, folder / "classifier"))
         dirs = _read_json(folder / "directions.json")["directions"]
         self.slider_names: list[str] = list(dirs)
         self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]

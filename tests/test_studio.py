@@ -15,7 +15,9 @@ import torch
 
 from gan.checksums import write_checksums
 from gan.directions import measure
-from gan.studio import InputError, Recipe, Studio, WeightsError, as_float, as_int, slerp
+from gan.models import Classifier, Generator
+from gan.sampling import sample
+from gan.studio import InputError, Recipe, Studio, WeightsError, _load, as_float, as_int, slerp
 
 from conftest import ROOT, WEIGHTS
 
@@ -79,6 +81,19 @@ def test_seed_grid_rows_are_digits_and_cells_are_capped(studio):
     assert seeds[:5] == [40, 41, 42, 43, 40] and digits[::4] == [0, 1, 2]
     with pytest.raises(InputError, match="at most 100 cells"):
         studio.seed_grid(0, rows=10, cols=11)
+
+
+def test_served_models_have_batch_norm_folded_in_and_the_same_outputs(studio):
+    is_bn = lambda m: isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+    plain_g, plain_c = _load(Generator, WEIGHTS / "generator"), _load(Classifier, WEIGHTS / "classifier")
+    assert any(map(is_bn, plain_g.modules())) and any(map(is_bn, plain_c.modules()))
+    assert not any(map(is_bn, studio.generator.modules())) and not any(map(is_bn, studio.classifier.modules()))
+    seeds, digits = range(200), [i % 10 for i in range(200)]
+    served, plain = sample(studio.generator, seeds, digits), sample(plain_g, seeds, digits)
+    assert np.abs(served.astype(int) - plain).max() <= 1 and (served != plain).mean() < 0.001  # float rounding only
+    x = torch.from_numpy(plain).float().div(127.5).sub(1).unsqueeze(1)
+    with torch.inference_mode():
+        assert torch.allclose(studio.classifier(x), plain_c(x), atol=1e-3)
 
 
 def test_slerp_ends_and_norms():
