@@ -96,7 +96,8 @@ def model_markdown(studio) -> str:
                   "", "Digits drawn when no digit is asked for (uniform label): "
                   + ", ".join(f"{d}: {p:.0%}" for d, p in enumerate(m["label_free_class_histogram"]))]
     lines += ["", "## Architecture", "",
-              f"- **Generator** ({sum(p.numel() for p in g.parameters()):,} parameters): [z ({g.z_dim}) ‖ one-hot digit] → "
+              f"- **Generator** ({sum(p.numel() for p in g.parameters()):,} parameters as served, with batch norm folded into the layer before it): "
+              f"[z ({g.z_dim}) ‖ one-hot digit] → "
               f"linear → {g.width}×7×7 → transposed conv → {g.width // 2}×14×14 → transposed conv → 1×28×28, tanh. "
               "The shipped weights are an exponential moving average of G's weights.",
               f"- **Discriminator** ({sum(p.numel() for p in studio.discriminator.parameters()):,} parameters): two strided "
@@ -108,6 +109,8 @@ def model_markdown(studio) -> str:
               "", "## Reproduce", "", "```bash",
               "python -m gan.train --data-dir ../shared/data --out weights --threads 2",
               "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 60 --resume",
+              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 76 --resume --aux-weight 0.1",
+              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 96 --resume --aux-weight 0.1",
               "python -m gan.classifier --data-dir ../shared/data --out weights/classifier",
               "python -m gan.directions --weights weights",
               "python -m gan.evaluate --weights weights --data-dir ../shared/data",
