@@ -25,7 +25,6 @@ repo id)` loads either.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
