@@ -18,11 +18,22 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-import torch
 
-from .models import Generator
-from .sampling import images_from_latents, latents_from_seeds
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.directions", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", default="weights", help="folder with generator/; directions.json is written there")
+    p.add_argument("--samples", type=int, default=20_000, help="generated digits to fit on")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from .models import Generator  # noqa: E402
+from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
 
 ATTRIBUTES = ("thickness", "slant", "width", "height")
 N_PRINCIPAL = 4
@@ -87,10 +98,7 @@ def fit_principal(generator: Generator, k: int = N_PRINCIPAL, n: int = 20_000, s
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.directions", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", default="weights", help="folder with generator/; directions.json is written there")
-    p.add_argument("--samples", type=int, default=20_000, help="generated digits to fit on")
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     g = Generator.from_pretrained(Path(args.weights) / "generator")
     named = fit_named(g, args.samples)
     principal = fit_principal(g, n=args.samples)
