@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
     try:
         train(cfg)
-    except DataError as e:
+    except (DataError, FileNotFoundError) as e:  # bad data, or --resume with no checkpoint: a sentence, not a traceback
         sys.exit(f"error: {e}")
 
 
