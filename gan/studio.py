@@ -118,7 +118,8 @@ def resolve_weights(spec: str | Path | None = None) -> Path:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(str(spec)))
-    raise WeightsError(f"weights folder not found: {spec}")
+    raise WeightsError(f"weights folder not found: {spec} (GAN_WEIGHTS names a weights folder or a Hub repo id; "
+                       "a non-editable `pip install .` copies the code, not weights/)")
 
 
 def _load(cls: type, path: Path) -> torch.nn.Module:

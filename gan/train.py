@@ -274,7 +274,7 @@ def train(cfg: Config) -> Path:
 
 def _wall(started: float, seconds: float) -> str:
     """This invocation's wall time, and the training time of the whole schedule so far (resumes included)."""
-    fmt = lambda s: time.strftime("%H:%M:%S", time.gmtime(s))
+    fmt = lambda s: f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{int(s % 60):02d}"
     return f"wall time {fmt(time.time() - started)} for this run, {fmt(seconds)} of training in all"
 
 

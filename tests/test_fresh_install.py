@@ -148,3 +148,14 @@ def test_help_answers_without_importing_torch(module):
     assert out.returncode == 0, out.stderr
     assert f"usage: python -m {module}" in out.stdout  # its real program name, not runpy's or "__main__.py"
     assert "torch imported: False" in out.stdout
+
+
+def test_loading_weights_prints_nothing(capsys):
+    """huggingface_hub 2.4's from_pretrained prints "Loading weights from local directory" once
+    per model (a bare print, not a log record); gan.models.HubModel loads without it."""
+    from gan.studio import Studio
+
+    from conftest import WEIGHTS
+
+    Studio(WEIGHTS)
+    assert "Loading weights" not in capsys.readouterr().out

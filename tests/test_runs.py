@@ -30,7 +30,7 @@ def trained_run(tmp_path_factory):
     out = run(["-m", "gan.train", "--data-dir", str(FIXTURE), "--max-steps", "2", "--batch-size", "32", "--log-every", "1"], cwd)
     assert out.returncode == 0, out.stderr
     assert {p: p.stat().st_mtime_ns for p in WEIGHTS.rglob("*")} == before  # weights/ untouched
-    assert "done: 2 steps, wall time" in out.stdout
+    assert "run: 100%" in out.stdout and "done: 2 steps, wall time" in out.stdout  # the whole run's bar, then its wall time
     return cwd / "runs" / "default"
 
 
