@@ -11,8 +11,9 @@ settings and seed give the same run, step for step. It stops at its step budget,
 wall-clock cap (at most 60 s), or when the caller stops asking for updates.
 
 Every `update_every` steps it reports what a learner watches: the losses, mean D(x) and
-D(G(z)), the norm of G's gradient, a fixed-seed grid of samples (rows = digits 0-9), and
-what the reference classifier reads in those 100 samples: how often it
+D(G(z)), the norm of G's gradient, a fixed-seed grid of samples (rows = digits 0-9) from the
+moving average of G's weights (what `gan.train` ships), and what the reference classifier
+reads in those 100 samples: how often it
 reads the digit asked for, the entropy of the class histogram, and the samples' diversity
 (their spread in the classifier's feature space, per requested digit, over real digits').
 """
@@ -20,6 +21,7 @@ reads the digit asked for, the entropy of the class histogram, and the samples' 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import functools
 import json
@@ -37,7 +39,7 @@ from .data import load_mnist, to_model_range, to_uint8
 from .models import Classifier
 from .sampling import latents_from_seeds
 from .step import build, train_step
-from .train import Config
+from .train import Config, update_ema
 from .viz import grid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,9 +109,31 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "healthy": Preset(LabSettings(), "The non-saturating loss, equal learning rates and DCGAN's beta1 = 0.5: D(x) and D(G(z)) "
-                      "settle around the middle while G's gradient stays alive. Within a few seconds each row "
-                      "of the grid turns into its digit, and the classifier reads most samples as the digit asked for."),
+    "healthy": Preset(
+        LabSettings(steps=300),
+        "The non-saturating loss, equal learning rates, DCGAN's beta1 = 0.5 and the class loss: D(x) and D(G(z)) "
+        "stay apart but neither reaches 0 or 1, and G's gradient stays alive. Within a few hundred steps each row "
+        "of the grid turns into its digit, and the classifier's histogram flattens out across all ten digits."),
+    "mode collapse": Preset(
+        LabSettings(arch="mlp", lr_g=5e-3, lr_d=5e-3, beta1=0.9, class_loss=0.0, steps=400, seed=0),
+        "The seed article's MLP without the class loss, at a high learning rate with heavy momentum: G finds one "
+        "blob that D scores well and sends every latent and every digit there. Look at the grid (every cell alike, "
+        "whatever digit its row asks for) and the histogram (one bar: its entropy falls to 0 bits)."),
+    "non-convergence": Preset(
+        LabSettings(arch="mlp", beta1=0.9, steps=300),
+        "The MLP with Adam's momentum at 0.9 instead of 0.5: each player keeps moving in the direction that worked "
+        "a moment ago, after the other has already answered. Watch D(x) and D(G(z)) swing apart and back together "
+        "for the whole run instead of settling, while the digits never quite form."),
+    "vanishing gradients": Preset(
+        LabSettings(loss="minimax", lr_g=2e-4, lr_d=1e-2, d_steps=3, class_loss=0.0, steps=100),
+        "The original minimax loss with a discriminator that learns 50 times faster and three times as often: D "
+        "soon rejects every fake (D(x) = 1, D(G(z)) = 0), and there the saturating loss is flat. G's gradient norm "
+        "falls towards 0 and the grid stays noise: G is not learning anything, however long it runs."),
+    "too-high learning rate": Preset(
+        LabSettings(lr_g=2e-2, lr_d=2e-2, beta1=0.9, class_loss=0.0, steps=100),
+        "Ten times the healthy learning rate with heavy momentum: every update overshoots. D wins outright, G's "
+        "loss climbs and jumps, and the grid shows garbage that the classifier reads as the digit asked for no "
+        "more often than chance (10%)."),
 }
 PRESET_NAMES = list(PRESETS)
 
@@ -144,7 +168,7 @@ class Probe:
     """Fixed-seed samples and the reference classifier's reading of them."""
 
     def __init__(self, classifier: Classifier, z_dim: int, real: torch.Tensor, real_labels: torch.Tensor):
-        self.classifier = classifier.eval()
+        self.classifier = classifier  # in eval mode (the Studio's): shared with other requests, never changed
         self.labels = torch.arange(10).repeat_interleave(PROBE_PER_DIGIT)
         self.z = latents_from_seeds(range(PROBE_PER_DIGIT), z_dim).repeat(10, 1)
         # Real digits' spread, the yardstick of diversity: the same number per digit as the probe.
@@ -171,7 +195,7 @@ class Probe:
         features = self._features(x)
         read_as = self.classifier.logits(features).argmax(1)
         hist = torch.bincount(read_as, minlength=10).float() / len(read_as)
-        entropy = -(hist[hist > 0] * hist[hist > 0].log2()).sum().item()
+        entropy = max(0.0, -(hist[hist > 0] * hist[hist > 0].log2()).sum().item())  # max: no "-0.00"
         accuracy = (read_as == self.labels).float().mean().item()
         return grid(to_uint8(x), cols=PROBE_PER_DIGIT), hist.tolist(), accuracy, entropy, self._spread(features) / self.real_spread
 
@@ -186,6 +210,9 @@ def run(settings: LabSettings, classifier: Classifier, data: tuple[torch.Tensor,
     with torch.random.fork_rng():
         torch.manual_seed(s.seed)
         G, D, opt_g, opt_d = build(cfg)
+    # What the grid shows and the classifier reads is a moving average of G's weights, as
+    # shipped by `gan.train`: at these learning rates G's raw weights jump from step to step.
+    ema = copy.deepcopy(G)
     rng = torch.Generator().manual_seed(s.seed)
     probe = Probe(classifier, cfg.z_dim, real, labels)
     order = torch.randperm(len(real), generator=rng)
@@ -198,14 +225,16 @@ def run(settings: LabSettings, classifier: Classifier, data: tuple[torch.Tensor,
         idx = order[at:at + s.batch_size]
         at += s.batch_size
         metrics = train_step(G, D, opt_g, opt_d, to_model_range(real[idx]), labels[idx], cfg, rng)
+        update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))  # train.py's warm-up
         step += 1
         rows.append({"step": step, **{k: round(v, 5) for k, v in metrics.items()}})
         seconds = time.perf_counter() - start
         stopped_by = ("diverged" if not all(map(math.isfinite, metrics.values())) else
                       "steps" if step >= s.steps else "time" if seconds >= s.max_seconds else "")
         if step % s.update_every == 0 or stopped_by:
-            grid_, hist, acc, ent, div = probe.read(G)
-            yield Update(step, round(seconds, 2), rows, grid_, hist, acc, ent, div, bool(stopped_by), stopped_by)
+            grid_, hist, acc, ent, div = probe.read(ema)
+            yield Update(step, round(seconds, 2), rows, grid_, [round(h, 4) for h in hist], round(acc, 4), round(ent, 4),
+                         round(div, 4), bool(stopped_by), stopped_by)
             rows = []
         if stopped_by:
             return
@@ -233,6 +262,7 @@ def signals(updates: list[Update], log: list[dict]) -> dict[str, float]:
 
     return {
         "steps": n,
+        "final_accuracy": updates[-1].accuracy,
         "accuracy": float(np.mean([u.accuracy for u in last])),
         "entropy": float(np.mean([u.entropy for u in last])),
         "diversity": float(np.mean([u.diversity for u in last])),
@@ -269,6 +299,17 @@ def make_lab_digits(data_dir: str, out: Path = LAB_DIGITS, per_digit: int = 1200
     np.savez_compressed(out, images=x[idx], labels=y[idx])
 
 
+def keep_busy(url: str, seconds: float) -> None:
+    """Healthy lab runs back to back through the API, each read to its end as a visitor's page would."""
+    from gradio_client import Client
+
+    client, end, runs, updates = Client(url, verbose=False), time.time() + seconds, 0, 0
+    while time.time() < end:
+        updates += sum(1 for _ in client.submit(api_name="/lab"))
+        runs += 1
+    print(f"{runs} lab runs, {updates} streamed updates in {seconds:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m gan.lab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="all", help=f"{' | '.join(PRESET_NAMES)} | all (default: all)")
@@ -276,11 +317,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-seconds", type=float, default=MAX_SECONDS, help="wall-clock cap per run (default 60)")
     p.add_argument("--json", help="also write the signals here")
     p.add_argument("--make-data", metavar="MNIST_DIR", help="write weights/lab_digits.npz from full MNIST and exit")
+    p.add_argument("--busy", metavar="URL", help="keep a running app's lab busy (healthy runs back to back, "
+                   "through /lab) for --busy-seconds: the load beside `python -m gan.loadtest --url URL`")
+    p.add_argument("--busy-seconds", type=float, default=300)
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     if args.make_data:
         make_lab_digits(args.make_data)
         return print(f"wrote {LAB_DIGITS}")
+    if args.busy:
+        return keep_busy(args.busy, args.busy_seconds)
     from .studio import Studio
 
     classifier = Studio(ROOT / "weights").classifier

@@ -15,9 +15,9 @@ from gan.lab import MAX_SECONDS, MAX_STEPS, PRESET_NAMES, PRESETS, LabSettings, 
 from gan.studio import Studio
 
 MAX_POINTS = 300  # per chart series: longer runs are averaged into this many points
-# Steps of the run going on in this process, for tests and for a visitor who wonders whether
-# their closed page really stopped theirs (one run at a time: the lab's lane holds one).
-activity = {"runs": 0, "steps": 0}
+# What the lab has done in this process (one run at a time: the lab's lane holds one): tests
+# read it to check that Stop and a closed page end a run ("cancelled"), not its budget.
+activity = {"runs": 0, "steps": 0, "running": False, "ended": ""}
 SETTING_NAMES = [f.name for f in dataclasses.fields(LabSettings) if f.name != "update_every"]
 
 
@@ -60,18 +60,22 @@ def build(studio: Studio) -> gr.Blocks:
                             seed=int(seed), steps=int(steps), max_seconds=float(max_seconds)).validated()
         except (TypeError, ValueError) as e:
             raise gr.Error(f"Settings refused: {e}", print_exception=False) from None
-        log, updates = [], []
-        activity["runs"] += 1
-        for u in run(s, studio.classifier):
-            log += u.log
-            updates.append(u)
-            activity["steps"] += len(u.log)
-            losses, d_out, grad = charts(log)
-            hist = pd.DataFrame({"digit": [str(d) for d in range(10)], "share": u.histogram})
-            summary = u.summary()
-            if u.done:
-                summary = {**summary, "settings": dataclasses.asdict(s), "signals": signals(updates, log), "log": log}
-            yield u.grid, status(u, s), losses, d_out, grad, hist, summary
+        log, updates, ended = [], [], "cancelled"
+        activity.update(runs=activity["runs"] + 1, running=True, ended="")
+        try:
+            for u in run(s, studio.classifier):
+                log += u.log
+                updates.append(u)
+                activity["steps"] += len(u.log)
+                losses, d_out, grad = charts(log)
+                hist = pd.DataFrame({"digit": [str(d) for d in range(10)], "share": u.histogram})
+                summary = u.summary()
+                if u.done:
+                    ended = u.stopped_by
+                    summary = {**summary, "settings": dataclasses.asdict(s), "signals": signals(updates, log), "log": log}
+                yield u.grid, status(u, s), losses, d_out, grad, hist, summary
+        finally:  # also when Gradio closes this generator: Stop, or the visitor's page went away
+            activity.update(running=False, ended=ended)
 
     def fill(preset: str) -> list:
         p = PRESETS[preset]
@@ -87,7 +91,7 @@ def build(studio: Studio) -> gr.Blocks:
             with gr.Column(scale=1, min_width=300):
                 preset = gr.Dropdown(PRESET_NAMES, value="healthy", label="preset", elem_id="lab-preset")
                 about = gr.Markdown(PRESETS["healthy"].what, elem_id="lab-about")
-                with gr.Accordion("Settings", open=False):
+                with gr.Accordion("Settings", open=False, elem_id="lab-settings"):
                     controls = {
                         "arch": gr.Radio(["dcgan-small", "mlp"], value=healthy.arch, label="architecture",
                                          info="a small conditional DCGAN, or the seed article's MLP"),
