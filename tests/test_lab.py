@@ -14,8 +14,6 @@ import torch
 from gan.lab import MAX_SECONDS, PRESETS, LabSettings, run, run_to_end, signals
 from gan.losses import d_loss_bce, g_loss_bce, g_loss_minimax
 
-# Generous caps: these runs are judged by their steps, never by their speed.
-SLOW_MACHINE = {"max_seconds": MAX_SECONDS}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -27,9 +25,9 @@ def one_thread():
 
 
 def preset_run(studio, name: str, **changes) -> dict:
-    s = dataclasses.replace(PRESETS[name].settings, **SLOW_MACHINE, **changes)
-    updates, log = run_to_end(s, studio.classifier)
-    assert updates[-1].stopped_by in ("steps", "diverged"), "the run hit the time cap: its figures would be cut short"
+    s = dataclasses.replace(PRESETS[name].settings, **changes)
+    updates, log = run_to_end(s, studio.classifier, time_cap=False)  # judged by its steps, never by its speed
+    print(name, {k: round(v, 4) for k, v in signals(updates, log).items()})  # pytest -s shows the figures
     return signals(updates, log)
 
 
@@ -59,27 +57,27 @@ def test_vanishing_gradients(studio, healthy):
 
 def test_non_convergence(studio, healthy):
     s = preset_run(studio, "non-convergence")
-    assert s["oscillation"] > 5 * healthy["oscillation"]  # D(G(z)) keeps swinging
+    assert s["oscillation"] > 4 * healthy["oscillation"]  # D(G(z)) keeps swinging (measured: 6.9x)
 
 
 def test_too_high_learning_rate(studio, healthy):
     s = preset_run(studio, "too-high learning rate", steps=100)
-    assert s["final_accuracy"] <= 0.2  # garbage: the digits asked for are not there
-    assert s["diverged"] or s["loss_g"] > 3 * healthy["loss_g"]
+    assert s["final_accuracy"] <= 0.2 < healthy["final_accuracy"]  # garbage: the digits asked for are not there (chance: 0.1)
+    assert s["diverged"] or (s["d_real"] > 0.9 and s["d_fake"] < 0.1)  # D overshoots to an easy win, or it all blows up
 
 
 def test_same_settings_and_seed_give_the_same_run(studio):
-    s = LabSettings(steps=12, update_every=4, **SLOW_MACHINE)
-    a, log_a = run_to_end(s, studio.classifier)
-    b, log_b = run_to_end(s, studio.classifier)
+    s = LabSettings(steps=12, update_every=4)
+    a, log_a = run_to_end(s, studio.classifier, time_cap=False)
+    b, log_b = run_to_end(s, studio.classifier, time_cap=False)
     assert log_a == log_b and len(log_a) == 12 and [u.step for u in a] == [4, 8, 12]
     assert np.array_equal(a[-1].grid, b[-1].grid)
-    _, log_c = run_to_end(dataclasses.replace(s, seed=1), studio.classifier)
+    _, log_c = run_to_end(dataclasses.replace(s, seed=1), studio.classifier, time_cap=False)
     assert log_c != log_a
 
 
 def test_a_run_stops_when_its_consumer_stops(studio):
-    stream = run(LabSettings(steps=1000, update_every=2, **SLOW_MACHINE), studio.classifier)
+    stream = run(LabSettings(steps=1000, update_every=2), studio.classifier, time_cap=False)
     first = next(stream)
     stream.close()  # what Gradio does when the visitor presses Stop or closes the page
     assert first.step == 2 and not first.done
@@ -108,11 +106,10 @@ def test_minimax_loss_is_the_saturating_one():
 
 
 def test_lab_streams_through_the_api(client):
-    job = client.submit(arch="mlp", steps=30, seed=3, api_name="/lab")
-    outputs = list(job)  # every streamed update, then the final one
-    assert len(outputs) >= 2
-    grid, status, losses, d_out, grad, hist, summary = outputs[-1]
+    job = client.submit(arch="mlp", steps=90, seed=3, max_seconds=60, api_name="/lab")
+    grid, status, losses, d_out, grad, hist, summary = job.result(timeout=300)
+    assert len(job.outputs()) >= 2  # streamed: updates at steps 40, 80 and 90
     assert summary["done"] and summary["stopped_by"] == "steps" and summary["settings"]["arch"] == "mlp"
-    assert [row["step"] for row in summary["log"]] == list(range(1, 31))
+    assert [row["step"] for row in summary["log"]] == list(range(1, 91))
     assert set(summary["log"][0]) == {"step", "loss_d", "loss_g", "d_real", "d_fake", "g_grad_norm"}
     assert "accuracy" in summary["signals"]
