@@ -2,9 +2,10 @@
 
     python -m gan.train --data-dir ../shared/data --out runs/dcgan
 
-Each step trains D on a real batch and a fake batch (its labels are the real batch's), then
-trains G on D's feedback. With --aux-weight > 0 (the default), D also learns to name the
-digit of real images and G is also trained to make D name the digit it was asked for (AC-GAN).
+Each step (`gan.step.train_step`, which the Space's Training lab runs too) trains D on a real
+batch and a fake batch (its labels are the real batch's), then trains G on D's feedback. With
+--aux-weight > 0 (the default), D also learns to name the digit of real images and G is also
+trained to make D name the digit it was asked for (AC-GAN).
 Every setting lives in `Config` below; `--help` lists them all.
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
@@ -19,6 +20,7 @@ import argparse
 import copy
 import dataclasses
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass, fields
@@ -30,7 +32,7 @@ class Config:
     data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
-    loss: str = "bce"  # bce (non-saturating) | wgan-gp
+    loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp
     epochs: int = 50
     batch_size: int = 128
     lr_g: float = 2e-4
@@ -68,7 +70,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     from .losses import LOSSES  # after parsing: --help answers without importing torch
 
     if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
-        p.error("--arch must be dcgan|mlp, --loss bce|wgan-gp, --device auto|cpu|cuda|mps")
+        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp, --device auto|cpu|cuda|mps")
     return cfg
 
 
@@ -88,12 +90,11 @@ if __name__ == "__main__":
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from .data import DataError, load_mnist, to_model_range  # noqa: E402
-from .losses import LOSSES, gradient_penalty  # noqa: E402
 from .models import Discriminator, Generator  # noqa: E402
+from .step import build, train_step  # noqa: E402
 from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
 from .viz import grid, save_gif, upscale  # noqa: E402
 
@@ -158,11 +159,8 @@ def train(cfg: Config) -> Path:
     steps_per_epoch = len(data) // cfg.batch_size or 1
     total_steps = cfg.epochs * steps_per_epoch
 
-    G = Generator(cfg.arch, cfg.z_dim, cfg.g_width).to(device)
-    D = Discriminator(cfg.arch, cfg.d_width, aux_classifier=cfg.aux_weight > 0).to(device)
+    G, D, opt_g, opt_d = build(cfg, device)
     ema = copy.deepcopy(G).eval()
-    opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
 
     def lr_factor(step: int) -> float:
         start = cfg.lr_decay_start * total_steps
@@ -170,7 +168,6 @@ def train(cfg: Config) -> Path:
 
     sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lr_factor)
     sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lr_factor)
-    d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
     step, seconds = 0, 0.0
     ckpt_path = out / "checkpoint.pt"
     if cfg.resume:
@@ -208,41 +205,14 @@ def train(cfg: Config) -> Path:
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
                 real, y = data[idx], labels[idx]
 
-                # 1) D on real and fake: push real logits up, fake logits down (both heads).
-                D.requires_grad_(True)
-                for _ in range(cfg.d_steps):
-                    fake = G(torch.randn(len(y), cfg.z_dim, device=device), y)
-                    # One trunk pass over real and fake together (D has no batch norm, so this is
-                    # the same as two passes, and faster).
-                    c, u, cls = D.heads(torch.cat([real, fake.detach()]), torch.cat([y, y]))
-                    (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
-                    loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
-                    if cls is not None:  # D learns digits from real images only (fakes would teach it G's mistakes)
-                        loss_d = loss_d + cfg.aux_weight * F.cross_entropy(cls[:len(y)], y)
-                    if cfg.loss == "wgan-gp":
-                        loss_d = loss_d + cfg.gp_weight * (
-                            gradient_penalty(lambda x: D(x, y), real, fake) + gradient_penalty(D, real, fake))
-                    opt_d.zero_grad(set_to_none=True)
-                    loss_d.backward()
-                    opt_d.step()
-
-                # 2) G on D's feedback on the same fakes. D's weights are frozen for this pass:
-                #    G needs the gradient through D, not D's own weight gradients.
-                D.requires_grad_(False)
-                gc, gu, cls = D.heads(fake, y)
-                loss_g = g_loss_fn(gc) + g_loss_fn(gu)
-                if cls is not None:
-                    loss_g = loss_g + cfg.aux_weight * F.cross_entropy(cls, y)
-                opt_g.zero_grad(set_to_none=True)
-                loss_g.backward()
-                opt_g.step()
+                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg)
                 sched_g.step(); sched_d.step()
                 # Warm-up: early on the average would be dominated by G's random initial weights.
                 update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))
                 step += 1
 
-                sums["loss_d"] += loss_d.item(); sums["loss_g"] += loss_g.item()
-                sums["d_real"] += torch.sigmoid(rc).mean().item(); sums["d_fake"] += torch.sigmoid(fc).mean().item()
+                for k in sums:
+                    sums[k] += metrics[k]
                 n_sums += 1
                 if step % cfg.log_every == 0 or step == last_step:
                     now = time.time()
@@ -253,7 +223,7 @@ def train(cfg: Config) -> Path:
                     bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], dx=row["d_real"], dgz=row["d_fake"])
                     run_bar.update(step - run_bar.n)
                     sums = dict.fromkeys(sums, 0.0); n_sums = 0
-                    if not all(map(torch.isfinite, (loss_d, loss_g))):
+                    if not all(map(math.isfinite, (metrics["loss_d"], metrics["loss_g"]))):
                         raise FloatingPointError(f"loss is not finite at step {step}: {row}")
             bar.close()
             if step % steps_per_epoch == 0 or step == last_step:
