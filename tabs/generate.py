@@ -4,6 +4,7 @@ grid and an interpolation between two seeds. API: /generate, /grid, /interpolate
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import gradio as gr
 
@@ -14,6 +15,18 @@ from . import refuse
 
 
 SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"]  # /generate's named parameters
+WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
+
+
+def in_page_renderer(studio: Studio) -> gr.HTML:
+    """Load web/page.js, which renders slider, digit and seed changes in the page (README: "In
+    the browser"). The app serves its own files: web/ and the weights' web/ export only."""
+    weights = studio.folder / "web"
+    gr.set_static_paths([WEB, weights])
+    url = lambda path: f"gradio_api/file={path.as_posix()}"  # relative: works under a Space's root path too
+    start = f"{{weightsUrl: new URL('{url(weights)}', location.href).href, kernelUrl: new URL('{url(WEB / 'kernel.wasm')}', location.href).href}}"
+    return gr.HTML("", visible="hidden", elem_id="gan-web-loader",
+                   js_on_load=f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}));")
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -109,13 +122,20 @@ def build(studio: Studio) -> gr.Blocks:
                     scrub = gr.Slider(0, MAX_FRAMES - 1, value=0, step=1, label="scrub")
             frames_state = gr.State(None)
 
+        in_page_renderer(studio)
         controls = [digit, seed, truncation, *sliders]
+        # In the page (web/page.js): each change draws there at once and sets the recipe text;
+        # the server's render below then waits (gate) until the controls settle, so a drag costs
+        # one request, for the exact PNG behind the download button. Until the page's generator
+        # is ready, or where it cannot load, the gate lets every change through to the server.
+        gr.on([c.change for c in controls], None, controls, recipe, js="(...v) => window.ganWeb && window.ganWeb.show(v)",
+              trigger_mode="multiple", show_progress="hidden")
         # Two lanes: /generate (about 1 ms of work) runs two at a time and never waits behind
         # grids, interpolations and uploads, which share a second lane of one at a time.
         # One handler for every control; "always_last" drops stale frames while a drag is in flight.
         gr.on([c.change for c in controls] + [s.release for s in sliders], generate, controls, [output, recipe],
               api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
-              preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
+              preprocess=False, js="(...v) => window.ganWeb ? window.ganWeb.gate(v) : v")  # raw values reach gan.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
         load_recipe.click(apply_recipe, pasted, controls, api_visibility="private")
