@@ -18,13 +18,14 @@ SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"] 
 WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
 
 
-def in_page_renderer(studio: Studio) -> gr.HTML:
+def in_page_renderer(studio: Studio, control_ids: list[str]) -> gr.HTML:
     """Load web/page.js, which renders slider, digit and seed changes in the page (README: "In
     the browser"). The app serves its own files: web/ and the weights' web/ export only."""
     weights = studio.folder / "web"
     gr.set_static_paths([WEB, weights])
     url = lambda path: f"gradio_api/file={path.as_posix()}"  # relative: works under a Space's root path too
-    start = f"{{weightsUrl: new URL('{url(weights)}', location.href).href, kernelUrl: new URL('{url(WEB / 'kernel.wasm')}', location.href).href}}"
+    start = (f"{{weightsUrl: new URL('{url(weights)}', location.href).href, kernelUrl: new URL('{url(WEB / 'kernel.wasm')}', "
+             f"location.href).href, controlIds: {control_ids!r}}}")
     return gr.HTML("", visible="hidden", elem_id="gan-web-loader",
                    js_on_load=f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}));")
 
@@ -82,7 +83,7 @@ def build(studio: Studio) -> gr.Blocks:
                 with gr.Row():
                     seed = gr.Number(value=42, precision=0, label="seed", elem_id="seed", scale=3)
                     dice = gr.Button("🎲 random seed", scale=1, elem_id="dice")
-                truncation = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="truncation ψ",
+                truncation = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="truncation ψ", elem_id="truncation",
                                        info="below 1: more typical digits; above 1: more unusual ones")
                 with gr.Accordion("Latent sliders", open=True):
                     gr.Markdown("Named directions were fitted to measured stroke thickness, slant, width and height "
@@ -122,8 +123,8 @@ def build(studio: Studio) -> gr.Blocks:
                     scrub = gr.Slider(0, MAX_FRAMES - 1, value=0, step=1, label="scrub")
             frames_state = gr.State(None)
 
-        in_page_renderer(studio)
         controls = [digit, seed, truncation, *sliders]
+        in_page_renderer(studio, [c.elem_id for c in controls])
         # In the page (web/page.js): each change draws there at once and sets the recipe text;
         # the server's render below then waits (gate) until the controls settle, so a drag costs
         # one request, for the exact PNG behind the download button. Until the page's generator

@@ -3,6 +3,9 @@
 // Two Gradio events share the controls' triggers (see tabs/generate.py):
 //   show(values): a browser-only event: draws the digit on a canvas over the server's image and
 //     returns the recipe text, computed here exactly as gan.studio.Recipe.to_query writes it.
+//     A slider's own `input` events draw even sooner: Gradio's event path takes ~10 ms on a busy
+//     machine, so a capturing listener draws from the thumb's value at once (onInput), and
+//     show() then only sets the text.
 //   gate(values): runs before the server's /generate call. Until the generator is ready (or if it
 //     failed to load, or a value is one the server must refuse with a message) it passes the
 //     values straight on, so the server renders as it always did. Once ready it holds them until
@@ -15,17 +18,20 @@ const SETTLE_MS = 250;
 const MAX_SEED = 2 ** 32 - 1;
 const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
 
-export function start({ weightsUrl, kernelUrl, outputId = "output" }) {
+export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }) {
   if (window.ganWeb) return window.ganWeb;  // the tab was rendered again: keep the loaded generator
   const t0 = performance.now();
   let gen = null, seedCache = { seed: null, latent: null }, canvas = null, timer = null;
-  const api = { ready: false, error: null, readyMs: null, draws: 0, show, gate };
+  let last = null, drawn = "";  // Gradio's latest values, and the recipe on the canvas
+  const api = { ready: false, error: null, readyMs: null, readyAt: null, draws: 0, show, gate };
   window.ganWeb = api;
 
   WebGenerator.load(weightsUrl, kernelUrl).then((g) => {
     gen = g;
     api.ready = true;
-    api.readyMs = performance.now() - t0;
+    api.readyMs = performance.now() - t0;  // from this module's start (the page's own code loaded)
+    api.readyAt = performance.now();       // from the page's navigation
+    document.addEventListener("input", onInput, true);
   }).catch((e) => {  // no WebAssembly SIMD, a blocked file, ...: the server keeps rendering
     api.error = String(e);
     console.warn("in-page generator unavailable, the server renders:", e);
@@ -62,6 +68,9 @@ export function start({ weightsUrl, kernelUrl, outputId = "output" }) {
   }
 
   function draw(r) {
+    const key = JSON.stringify(r);
+    if (key === drawn && canvas && canvas.isConnected) return;
+    drawn = key;
     const t = performance.now();
     const pixels = gen.render(gen.latent(latentOf(r.seed), r.truncation, r.sliders), r.digit);
     const target = surface();
@@ -82,8 +91,21 @@ export function start({ weightsUrl, kernelUrl, outputId = "output" }) {
   function show(values) {
     const r = api.ready && parse(values);
     if (!r) return undefined;
+    last = values.slice();
     draw(r);
     return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders);
+  }
+
+  // A slider thumb moved (drag or arrow key): draw from its value now, before Gradio's event.
+  function onInput(e) {
+    if (!last || e.target.type !== "range") return;
+    const holder = e.target.closest(controlIds.map((id) => `#${id}`).join(","));
+    const index = holder ? controlIds.indexOf(holder.id) : -1;
+    if (index < 0) return;
+    const values = last.slice();
+    values[index] = Number(e.target.value);
+    const r = parse(values);
+    if (r) draw(r);
   }
 
   // Before the server's /generate call: pass through, or wait for the controls to settle.
