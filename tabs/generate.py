@@ -125,18 +125,20 @@ def build(studio: Studio) -> gr.Blocks:
 
         controls = [digit, seed, truncation, *sliders]
         in_page_renderer(studio, [c.elem_id for c in controls])
-        # In the page (web/page.js): each change draws there at once and sets the recipe text;
-        # the server's render below then waits (gate) until the controls settle, so a drag costs
-        # one request, for the exact PNG behind the download button. Until the page's generator
-        # is ready, or where it cannot load, the gate lets every change through to the server.
-        gr.on([c.change for c in controls], None, controls, recipe, js="(...v) => window.ganWeb && window.ganWeb.show(v)",
-              trigger_mode="multiple", show_progress="hidden")
+        # In the page (web/page.js): every change is drawn there at once, with its recipe text, by a
+        # browser-only event (no request, and none of Gradio's per-request work in the page). The
+        # server renders at the end of a drag (release) and once other changes settle, for the
+        # exact PNG behind the download button: page.js clicks the hidden server_render button.
+        # Until the page's generator is ready, or where it cannot load, every change clicks it.
+        server_render = gr.Button(visible="hidden", elem_id="server-render")
+        gr.on([c.change for c in controls], None, controls, recipe, trigger_mode="multiple", show_progress="hidden",
+              js="(...v) => window.ganWeb ? window.ganWeb.show(v) : document.getElementById('server-render').click()")
         # Two lanes: /generate (about 1 ms of work) runs two at a time and never waits behind
         # grids, interpolations and uploads, which share a second lane of one at a time.
-        # One handler for every control; "always_last" drops stale frames while a drag is in flight.
-        gr.on([c.change for c in controls] + [s.release for s in sliders], generate, controls, [output, recipe],
+        # One handler for every trigger; "always_last" drops stale frames while a drag is in flight.
+        gr.on([server_render.click] + [s.release for s in [truncation, *sliders]], generate, controls, [output, recipe],
               api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
-              preprocess=False, js="(...v) => window.ganWeb ? window.ganWeb.gate(v) : v")  # raw values reach gan.studio, which clamps or refuses them with a clear message
+              preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
         load_recipe.click(apply_recipe, pasted, controls, api_visibility="private")

@@ -100,3 +100,11 @@ def test_node_kernel_matches_the_server(studio, node_run, kernel):
         server = studio.generate(recipe).astype(int).ravel()
         assert np.abs(np.array(got["pixels"]) - server).max() <= 2, case
         assert got["recipe"] == recipe.to_query()
+
+
+@pytest.mark.skipif(shutil.which("clang") is None or shutil.which("wasm-ld") is None, reason="clang and lld build web/kernel.wasm")
+def test_committed_kernel_is_built_from_its_source(tmp_path):
+    shutil.copy(ROOT / "web" / "kernel.c", tmp_path / "kernel.c")
+    shutil.copy(ROOT / "web" / "build_kernel.sh", tmp_path / "build_kernel.sh")
+    subprocess.run(["sh", str(tmp_path / "build_kernel.sh")], check=True, capture_output=True, timeout=120)
+    assert (tmp_path / "kernel.wasm").read_bytes() == (ROOT / "web" / "kernel.wasm").read_bytes()

@@ -1,16 +1,14 @@
 // The Generate tab's in-page renderer (loaded by tabs/generate.py once the tab is on screen).
 //
-// Two Gradio events share the controls' triggers (see tabs/generate.py):
-//   show(values): a browser-only event: draws the digit on a canvas over the server's image and
-//     returns the recipe text, computed here exactly as gan.studio.Recipe.to_query writes it.
-//     A slider's own `input` events draw even sooner: Gradio's event path takes ~10 ms on a busy
-//     machine, so a capturing listener draws from the thumb's value at once (onInput), and
-//     show() then only sets the text.
-//   gate(values): runs before the server's /generate call. Until the generator is ready (or if it
-//     failed to load, or a value is one the server must refuse with a message) it passes the
-//     values straight on, so the server renders as it always did. Once ready it holds them until
-//     the controls have been still for SETTLE_MS: a drag then costs one server render, at its
-//     end, which keeps the download button's PNG the server's bit-exact image.
+// show(values) is a browser-only Gradio event on every control's change (see tabs/generate.py):
+// it draws the digit on a canvas over the server's image and returns the recipe text, computed
+// here exactly as gan.studio.Recipe.to_query writes it; no request is sent. A slider's own
+// `input` events draw even sooner (onInput): Gradio's event path takes ~10 ms on a busy machine.
+// The server renders (the hidden #server-render button, or a slider's release) only:
+//   - at the end of a drag, and SETTLE_MS after other changes (keys, typing, clicks), so the
+//     download button's PNG stays the server's bit-exact image: one request per gesture;
+//   - for every change while the generator is not ready or failed to load (no WebAssembly
+//     SIMD, a blocked file), and for values the server must refuse with a message.
 // window.ganWeb is the API; a "gan-web-draw" event on window reports each in-page render.
 import { SIZE, WebGenerator, randn, recipeQuery } from "./gan.js";
 
@@ -23,7 +21,10 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
   const t0 = performance.now();
   let gen = null, seedCache = { seed: null, latent: null }, canvas = null, timer = null;
   let last = null, drawn = "";  // Gradio's latest values, and the recipe on the canvas
-  const api = { ready: false, error: null, readyMs: null, readyAt: null, draws: 0, show, gate };
+  let dragging = false;          // a pointer is down on a slider: its release asks the server
+  const api = { ready: false, error: null, readyMs: null, readyAt: null, draws: 0, serverRenders: 0, show };
+  document.addEventListener("pointerdown", (e) => { dragging = e.target.type === "range"; }, true);
+  for (const end of ["pointerup", "pointercancel"]) document.addEventListener(end, () => { dragging = false; }, true);
   window.ganWeb = api;
 
   WebGenerator.load(weightsUrl, kernelUrl).then((g) => {
@@ -86,14 +87,24 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     window.dispatchEvent(new CustomEvent("gan-web-draw", { detail: { renderMs: performance.now() - t, recipe: r } }));
   }
 
-  // Browser-only event: draw and return the recipe text (nothing while not ready: the
-  // server's answer fills both).
+  // Browser-only event: draw and return the recipe text; otherwise let the server answer.
   function show(values) {
     const r = api.ready && parse(values);
-    if (!r) return undefined;
+    if (!r) {
+      clearTimeout(timer);
+      askServer();
+      return undefined;  // the server's answer fills the image and the recipe
+    }
     last = values.slice();
     draw(r);
+    clearTimeout(timer);
+    if (!dragging) timer = setTimeout(askServer, SETTLE_MS);  // a drag asks on release instead
     return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders);
+  }
+
+  function askServer() {
+    const button = document.getElementById("server-render");
+    if (button) { api.serverRenders += 1; button.click(); }
   }
 
   // A slider thumb moved (drag or arrow key): draw from its value now, before Gradio's event.
@@ -106,14 +117,6 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     values[index] = Number(e.target.value);
     const r = parse(values);
     if (r) draw(r);
-  }
-
-  // Before the server's /generate call: pass through, or wait for the controls to settle.
-  // A superseded wait never resolves, so its request is never sent (and it is garbage).
-  function gate(values) {
-    clearTimeout(timer);  // a wait still pending is superseded, also by a value the server must refuse
-    if (!api.ready || !parse(values)) return values;
-    return new Promise((resolve) => { timer = setTimeout(() => resolve(values), SETTLE_MS); });
   }
 
   return api;
