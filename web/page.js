@@ -71,11 +71,10 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
   function draw(r) {
     const key = JSON.stringify(r);
     if (key === drawn && canvas && canvas.isConnected) return;
-    drawn = key;
-    const t = performance.now();
-    const pixels = gen.render(gen.latent(latentOf(r.seed), r.truncation, r.sliders), r.digit);
     const target = surface();
     if (!target) return;
+    const t = performance.now();
+    const pixels = gen.render(gen.latent(latentOf(r.seed), r.truncation, r.sliders), r.digit);
     const ctx = target.getContext("2d");
     const image = ctx.createImageData(SIZE, SIZE);
     for (let q = 0; q < SIZE * SIZE; q++) {
@@ -83,6 +82,7 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
       image.data[4 * q + 3] = 255;
     }
     ctx.putImageData(image, 0, 0);
+    drawn = key;
     api.draws += 1;
     window.dispatchEvent(new CustomEvent("gan-web-draw", { detail: { renderMs: performance.now() - t, recipe: r } }));
   }
