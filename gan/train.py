@@ -1,6 +1,6 @@
 """Train the class-conditional GAN on MNIST: one plain adversarial loop.
 
-    python -m gan.train --data-dir ../shared/data --out weights
+    python -m gan.train --data-dir ../shared/data --out runs/dcgan
 
 Each step trains D on a real batch and a fake batch (its labels are the real batch's), then
 trains G on D's feedback. With --aux-weight > 0 (the default), D also learns to name the
@@ -8,7 +8,9 @@ digit of real images and G is also trained to make D name the digit it was asked
 Every setting lives in `Config` below; `--help` lists them all.
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
-that ships), discriminator/, samples.png and progress.gif.
+that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
+serve it as it is with `GAN_WEIGHTS=runs/dcgan python app.py`, and make it the shipped model
+with `python -m gan.ship runs/dcgan --data-dir ../shared/data`.
 """
 
 from __future__ import annotations
@@ -22,22 +24,11 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from tqdm import tqdm
-
-from .data import DataError, load_mnist, to_model_range
-from .losses import LOSSES, gradient_penalty
-from .models import Discriminator, Generator
-from .sampling import images_from_latents, latents_from_seeds
-from .viz import grid, save_gif, upscale
-
 
 @dataclass
 class Config:
     data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
-    out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go
+    out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
     loss: str = "bce"  # bce (non-saturating) | wgan-gp
     epochs: int = 50
@@ -74,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
         else:
             p.add_argument(flag, type={"int": int, "float": float, "str": str}[f.type], default=f.default, help=help_)
     cfg = Config(**vars(p.parse_args(argv)))
+    from .losses import LOSSES  # after parsing: --help answers without importing torch
+
     if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
         p.error("--arch must be dcgan|mlp, --loss bce|wgan-gp, --device auto|cpu|cuda|mps")
     return cfg
@@ -88,6 +81,21 @@ def _field_comments() -> dict[str, str]:
         if ":" in line and "#" in line:
             out[line.split(":")[0].strip()] = line.split("#", 1)[1].strip()
     return out
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and usage errors answer here, before torch is imported (0.1 s, not 3-8 s)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from .data import DataError, load_mnist, to_model_range  # noqa: E402
+from .losses import LOSSES, gradient_penalty  # noqa: E402
+from .models import Discriminator, Generator  # noqa: E402
+from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
+from .viz import grid, save_gif, upscale  # noqa: E402
 
 
 def pick_device(name: str) -> torch.device:
@@ -140,7 +148,7 @@ def trim_log(path: Path, last_step: int) -> None:
 
 def train(cfg: Config) -> Path:
     out = Path(cfg.out)
-    (out / "grids").mkdir(parents=True, exist_ok=True)
+    started = time.time()
     device = pick_device(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -183,7 +191,10 @@ def train(cfg: Config) -> Path:
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # a crash mid-write never leaves a half checkpoint
 
     last_step = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
+    (out / "grids").mkdir(parents=True, exist_ok=True)  # only now: a start that fails (bad data, no checkpoint) leaves no empty folders
     log = open(out / "train_log.jsonl", "a")
+    # The whole run's bar (its ETA is the one that matters), above each epoch's bar.
+    run_bar = tqdm(total=last_step, initial=step, desc="run", unit="step", file=sys.stdout, position=0)
     sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
     n_sums, t_last = 0, time.time()
     try:
@@ -191,7 +202,7 @@ def train(cfg: Config) -> Path:
             epoch, first = divmod(step, steps_per_epoch)
             # The epoch's shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
             order = torch.randperm(len(data), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)).to(device)
-            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch)
+            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch, position=1, leave=False)
             G.train(); D.train()
             for i in bar:
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
@@ -240,6 +251,7 @@ def train(cfg: Config) -> Path:
                     row = {"step": step, "epoch": step / steps_per_epoch, **{k: round(v / n_sums, 5) for k, v in sums.items()}, "seconds": round(seconds, 2)}
                     log.write(json.dumps(row) + "\n"); log.flush()
                     bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], dx=row["d_real"], dgz=row["d_fake"])
+                    run_bar.update(step - run_bar.n)
                     sums = dict.fromkeys(sums, 0.0); n_sums = 0
                     if not all(map(torch.isfinite, (loss_d, loss_g))):
                         raise FloatingPointError(f"loss is not finite at step {step}: {row}")
@@ -249,13 +261,21 @@ def train(cfg: Config) -> Path:
                 upscale(sample_grid(ema, device), 2).save(out / "grids" / f"epoch_{epoch + 1:03d}.png")
     except KeyboardInterrupt:
         save_checkpoint()
-        print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume")
+        print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume ({_wall(started, seconds)})")
         return out
     finally:
+        run_bar.close()
         log.close()
 
     export(cfg, G, D, ema, device, out)
+    print(f"done: {step:,} steps, {_wall(started, seconds)}")
     return out
+
+
+def _wall(started: float, seconds: float) -> str:
+    """This invocation's wall time, and the training time of the whole schedule so far (resumes included)."""
+    fmt = lambda s: f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{int(s % 60):02d}"
+    return f"wall time {fmt(time.time() - started)} for this run, {fmt(seconds)} of training in all"
 
 
 def export(cfg: Config, G: Generator, D: Discriminator, ema: Generator, device: torch.device, out: Path) -> None:
@@ -276,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
     try:
         train(cfg)
-    except DataError as e:
+    except (DataError, FileNotFoundError) as e:  # bad data, or --resume with no checkpoint: a sentence, not a traceback
         sys.exit(f"error: {e}")
 
 

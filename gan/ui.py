@@ -107,14 +107,12 @@ def model_markdown(studio) -> str:
               "- **Loss**: non-saturating BCE (WGAN-GP available with `--loss wgan-gp`)"
               + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
               "", "## Reproduce", "", "```bash",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 60 --resume",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 76 --resume --aux-weight 0.1",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 96 --resume --aux-weight 0.1",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 60 --resume",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 76 --resume --aux-weight 0.1",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 96 --resume --aux-weight 0.1",
               "python -m gan.classifier --data-dir ../shared/data --out weights/classifier",
-              "python -m gan.directions --weights weights",
-              "python -m gan.evaluate --weights weights --data-dir ../shared/data",
-              "python -m gan.checksums weights",
+              "python -m gan.ship runs/dcgan --data-dir ../shared/data   # copy into weights/, directions, metrics, calibration, checksums",
               "```"]
     return "\n".join(lines)
 

@@ -108,3 +108,17 @@ def test_committed_kernel_is_built_from_its_source(tmp_path):
     shutil.copy(ROOT / "web" / "build_kernel.sh", tmp_path / "build_kernel.sh")
     subprocess.run(["sh", str(tmp_path / "build_kernel.sh")], check=True, capture_output=True, timeout=120)
     assert (tmp_path / "kernel.wasm").read_bytes() == (ROOT / "web" / "kernel.wasm").read_bytes()
+
+
+def test_ship_exports_the_page_model(tmp_path):
+    from gan import ship
+
+    assert ship.STEPS.index(ship.web_export) < ship.STEPS.index(ship.checksums)  # the export is checksummed
+    assert ship.STEPS.index(ship.fit_directions) < ship.STEPS.index(ship.web_export)  # and carries the new directions
+    shutil.copytree(WEIGHTS / "generator", tmp_path / "generator")
+    shipment = ship.Shipment(run=tmp_path, to=tmp_path, data_dir="")
+    ship.web_export(shipment)
+    assert not (tmp_path / WEB_DIR).exists()  # no directions yet: nothing, never a stale page model
+    shutil.copy(WEIGHTS / "directions.json", tmp_path / "directions.json")
+    ship.web_export(shipment)
+    assert exported_matches(tmp_path) == []
