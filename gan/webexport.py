@@ -15,15 +15,15 @@ retrained model only needs this command (a step of `python -m gan.ship`) to upda
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors.torch import load_file, save_file
+if TYPE_CHECKING:  # torch is imported by the functions that need it: --help answers without it
+    import torch
 
-from .models import Generator
-from .studio import SLIDER_RANGE, TRUNCATION_RANGE, _load, _read_json, fold_batchnorm
+    from .models import Generator
 
 WEB_DIR = "web"
 WEIGHTS_FILE = "generator.safetensors"
@@ -35,11 +35,16 @@ LAYERS = {"fc": "fc.0", "conv1": "conv.0", "conv2": "conv.2"}
 
 def folded_generator(weights: str | Path) -> Generator:
     """weights/generator loaded strictly and with each batch norm folded in, as the server runs it."""
+    from .models import Generator
+    from .studio import _load, fold_batchnorm
+
     return fold_batchnorm(_load(Generator, Path(weights) / "generator"))
 
 
 def web_tensors(generator: Generator) -> dict[str, torch.Tensor]:
     """The folded generator's parameters as the page reads them, float16, in torch's layouts."""
+    import torch
+
     if generator.arch != "dcgan":
         raise ValueError(f"the page renders the dcgan generator only, not {generator.arch!r}")
     modules = dict(generator.named_modules())
@@ -53,6 +58,10 @@ def web_tensors(generator: Generator) -> dict[str, torch.Tensor]:
 
 def export_web(weights: str | Path = "weights") -> Path:
     """Write weights/web/ (the page's generator and its slider directions); returns the folder."""
+    from safetensors.torch import save_file
+
+    from .studio import SLIDER_RANGE, TRUNCATION_RANGE, _read_json
+
     weights = Path(weights)
     generator = folded_generator(weights)
     tensors = web_tensors(generator)
@@ -74,6 +83,11 @@ def export_web(weights: str | Path = "weights") -> Path:
 def exported_matches(weights: str | Path = "weights") -> list[str]:
     """Names of exported tensors (and 'directions') that differ from what weights/ would export
     now; empty when the page's model is the served model."""
+    import torch
+    from safetensors.torch import load_file
+
+    from .studio import _read_json
+
     weights = Path(weights)
     expected = web_tensors(folded_generator(weights))
     found = load_file(str(weights / WEB_DIR / WEIGHTS_FILE))
@@ -85,8 +99,14 @@ def exported_matches(weights: str | Path = "weights") -> list[str]:
     return sorted(stale)
 
 
-if __name__ == "__main__":
-    folder = export_web(sys.argv[1] if len(sys.argv) > 1 else "weights")
-    size = sum(p.stat().st_size for p in folder.iterdir())
-    print(f"wrote {folder}: {', '.join(sorted(p.name for p in folder.iterdir()))} ({size / 1e6:.2f} MB); "
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m gan.webexport", description=__doc__.split("\n\n")[0])
+    p.add_argument("weights", nargs="?", default="weights", help="the weights folder to export from and into (default: weights)")
+    folder = export_web(p.parse_args(argv).weights)
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    print(f"wrote {folder}: {', '.join(sorted(f.name for f in folder.iterdir()))} ({size / 1e6:.2f} MB); "
           f"now run: python -m gan.checksums {folder.parent}")
+
+
+if __name__ == "__main__":
+    main()
