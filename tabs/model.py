@@ -1,5 +1,5 @@
-"""Model tab: the metrics, the architecture, how to reproduce the weights, and the training
-curves and progress animation. Static: no events."""
+"""Model tab: the metrics (and how to read them), the architecture, how to reproduce the
+weights, and the training curves and progress animation. Static: no events."""
 
 from __future__ import annotations
 
@@ -8,11 +8,23 @@ import gradio as gr
 from gan import ui
 from gan.studio import Studio
 
+# The reproduce commands wrap instead of running off a phone's screen.
+CSS = "#model-text pre, #model-text code { white-space: pre-wrap; overflow-wrap: anywhere; }"
+
 
 def build(studio: Studio) -> gr.Blocks:
     with gr.Blocks() as tab:
-        gr.Markdown(ui.model_markdown(studio))
+        gr.Markdown(ui.model_markdown(studio), elem_id="model-text")
+        gr.Markdown("## Training")
+        # Curves drawn by the browser (not a picture of a plot): their text stays readable on a phone.
+        losses, d_outputs = ui.training_curves(studio.folder / "train_log.jsonl")
         with gr.Row():
-            gr.Image(str(studio.folder / "training_curves.png"), label="training curves", interactive=False)
-            gr.Image(str(studio.folder / "progress.gif"), label="training progress (fixed seeds, rows = digits)", interactive=False, elem_classes="pixels")
+            gr.LinePlot(losses, x="epoch", y="value", color="series", label="losses", y_title="loss",
+                        color_map={"loss D": "#1f77b4", "loss G": "#ff7f0e"}, elem_id="curve-losses")
+            gr.LinePlot(d_outputs, x="epoch", y="value", color="series", label="discriminator outputs (mean)", y_title="D",
+                        color_map={"D(real)": "#1f77b4", "D(fake)": "#ff7f0e"}, y_lim=[0, 1], elem_id="curve-d")
+        # Title above, not a label chip or icons laid over the picture's first row.
+        gr.Markdown("**Training progress**: fixed seeds, one row per digit, one frame per epoch.")
+        gr.Image(str(studio.folder / "progress.gif"), show_label=False, buttons=[], interactive=False, elem_classes="pixels",
+                 height=420, elem_id="progress")
     return tab
