@@ -13,8 +13,12 @@ from gan.studio import InputError, Studio
 from . import refuse
 
 # Gradio 6.31's Sketchpad starts (and restarts after "Clear canvas") with no tool picked, so a
-# first stroke selects text instead of drawing: pick the brush for the visitor.
-PICK_BRUSH = "() => { const b = document.querySelector('#sketch button[aria-label=Brush]'); if (b) b.click(); }"
+# first stroke selects text instead of drawing: pick the brush for the visitor. Poll for up to 5 s,
+# as the editor, once mounted, resets its tool after it is ready; clicking the brush again is harmless.
+PICK_BRUSH = """() => { let tries = 25; const pick = () => {
+    const sketch = document.querySelector('#sketch'), brush = sketch?.querySelector('button[aria-label=Brush]');
+    if (brush && sketch.innerText.includes('select the draw tool')) brush.click();
+    if (--tries > 0) setTimeout(pick, 200); }; pick(); }"""
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -73,7 +77,7 @@ def build(studio: Studio) -> gr.Blocks:
                     sketch_btn = gr.Button("Score drawing", variant="primary")
                 with gr.Tab("Examples"):
                     # An Image input makes gr.Examples show thumbnails (a File input shows file names only).
-                    example_image = gr.Image(type="filepath", label="example", interactive=False, height=160, elem_id="example_image")
+                    example_image = gr.Image(type="filepath", label="example", interactive=False, height=160, buttons=[], elem_id="example_image")
                     gr.Examples(ui.example_files(studio), inputs=example_image, label="real, generated, and not a digit")
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")

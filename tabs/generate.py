@@ -18,7 +18,10 @@ SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"] 
 # Phone (narrow screens): the digit stays pinned above the sliders while you drag them. The output
 # column dissolves (display: contents) so the image is a flex item of the whole row: sticky for the
 # row's full height, ordered first; the recipe boxes follow the sliders.
+# (Top level, as Gradio scopes rules inside @media to within the container: "overflow: hidden"
+# there would make the container, which never scrolls, the sticky image's scroller.)
 CSS = """#dice { white-space: nowrap; }
+.gradio-container { overflow: clip !important; }
 @media (max-width: 640px) {
   #gen-row { flex-direction: column; }
   #gen-out { display: contents; }
