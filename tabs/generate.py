@@ -25,7 +25,7 @@ CSS = """#dice { white-space: nowrap; }
 @media (max-width: 640px) {
   #gen-row { flex-direction: column; }
   #gen-out { display: contents; }
-  #output { order: -1; position: sticky; top: 0; z-index: 10; }
+  #output { order: -1; position: sticky; top: 0; z-index: 100; }  /* above the labels (z-index 40) */
   #output, #output .image-container { height: 200px !important; }
   #gen-out > :not(#output) { order: 1; }
 }"""
