@@ -19,7 +19,8 @@ import torch
 from torch.nn.utils import parametrize
 from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
-from .checksums import WeightsError, verify_checksums
+from . import assets
+from .checksums import WeightsError
 from .models import Classifier, Discriminator, Generator
 from .preprocess import ImageError, open_image, to_mnist
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
@@ -117,7 +118,8 @@ def resolve_weights(spec: str | Path | None = None) -> Path:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(str(spec)))
-    raise WeightsError(f"weights folder not found: {spec}")
+    raise WeightsError(f"weights folder not found: {spec} (GAN_WEIGHTS names a weights folder or a Hub repo id; "
+                       "a non-editable `pip install .` copies the code, not weights/)")
 
 
 def _load(cls: type, path: Path) -> torch.nn.Module:
@@ -172,22 +174,23 @@ class Studio:
 
     def __init__(self, weights: str | Path | None = None):
         folder = resolve_weights(weights)
-        verify_checksums(folder)
+        assets.verify(folder)  # a training run's folder (runs/<name>) has no checksums: gan.assets says what stands in
         self.folder = folder
         self.generator: Generator = fold_batchnorm(_load(Generator, folder / "generator"))
         self.discriminator: Discriminator = freeze_spectral_norm(_load(Discriminator, folder / "discriminator"))
-        self.classifier: Classifier = fold_batchnorm(_load(Classifier, folder / "classifier"))
-        dirs = _read_json(folder / "directions.json")["directions"]
+        self.classifier: Classifier = fold_batchnorm(_load(Classifier, assets.find(folder, "classifier")))
+        dirs = assets.directions(folder, self.generator)
         self.slider_names: list[str] = list(dirs)
         self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]
-        calib = _read_json(folder / "calibration.json")
-        self.calibration = (calib["scale"], calib["bias"])
-        self.score_histogram = calib["histogram"]  # bins and the real/generated shares, for the plot
+        digits_path = assets.find(folder, "real_digits.npz")
         try:
-            with np.load(folder / "real_digits.npz", allow_pickle=False) as f:
+            with np.load(digits_path, allow_pickle=False) as f:
                 self.real_digits, self.real_labels = f["images"], f["labels"]
         except (OSError, ValueError, KeyError) as e:
-            raise WeightsError(f"could not read {folder / 'real_digits.npz'}: {e}") from e
+            raise WeightsError(f"could not read {digits_path}: {e}") from e
+        calib = assets.calibration(folder, self.discriminator, self.generator, self.real_digits)
+        self.calibration = (calib["scale"], calib["bias"])
+        self.score_histogram = calib["histogram"]  # bins and the real/generated shares, for the plot
 
     # -------------------------------------------------------------- generate
 

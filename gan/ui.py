@@ -156,14 +156,12 @@ def model_markdown(studio) -> str:
               "", "## Reproduce", "",
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
               "these commands rebuild the shipped weights, step by step:", "", "```bash",
-              "python -m gan.train --out weights  # 50 epochs",
-              "python -m gan.train --out weights --epochs 60 --resume",
-              "python -m gan.train --out weights --epochs 76 --resume --aux-weight 0.1",
-              "python -m gan.train --out weights --epochs 96 --resume --aux-weight 0.1",
+              "python -m gan.train --out runs/dcgan  # 50 epochs",
+              "python -m gan.train --out runs/dcgan --epochs 60 --resume",
+              "python -m gan.train --out runs/dcgan --epochs 76 --resume --aux-weight 0.1",
+              "python -m gan.train --out runs/dcgan --epochs 96 --resume --aux-weight 0.1",
               "python -m gan.classifier --out weights/classifier",
-              "python -m gan.directions --weights weights",
-              "python -m gan.evaluate --weights weights",
-              "python -m gan.checksums weights",
+              "python -m gan.ship runs/dcgan  # into weights/: directions, metrics, calibration, checksums",
               "```"]
     return "\n".join(lines)
 

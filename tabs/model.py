@@ -17,7 +17,10 @@ def build(studio: Studio) -> gr.Blocks:
         gr.Markdown(ui.model_markdown(studio), elem_id="model-text")
         gr.Markdown("## Training")
         # Curves drawn by the browser (not a picture of a plot): their text stays readable on a phone.
-        losses, d_outputs = ui.training_curves(studio.folder / "train_log.jsonl")
+        # (A training run's folder may lack a file: an empty box, not a broken link.)
+        existing = lambda name: studio.folder / name if (studio.folder / name).exists() else None
+        log = existing("train_log.jsonl")
+        losses, d_outputs = ui.training_curves(log) if log else (None, None)
         with gr.Row():
             gr.LinePlot(losses, x="epoch", y="value", color="series", label="losses", y_title="loss",
                         color_map={"loss D": "#1f77b4", "loss G": "#ff7f0e"}, elem_id="curve-losses")
@@ -25,6 +28,6 @@ def build(studio: Studio) -> gr.Blocks:
                         color_map={"D(real)": "#1f77b4", "D(fake)": "#ff7f0e"}, y_lim=[0, 1], elem_id="curve-d")
         # Title above, not a label chip or icons laid over the picture's first row.
         gr.Markdown("**Training progress**: fixed seeds, one row per digit, one frame per epoch.")
-        gr.Image(str(studio.folder / "progress.gif"), show_label=False, buttons=[], interactive=False, elem_classes="pixels",
+        gr.Image(existing("progress.gif"), show_label=False, buttons=[], interactive=False, elem_classes="pixels",
                  height=420, elem_id="progress")
     return tab

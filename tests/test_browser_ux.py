@@ -14,7 +14,7 @@ from images import save, scan_of
 
 sync_api = require_browser()
 expect = sync_api.expect
-TABS = ["Generate", "Discriminator", "Real or fake?", "Model"]
+TABS = ["Generate", "Discriminator", "Real or fake?", "Model", "Training lab"]
 
 
 @pytest.fixture(scope="module")
