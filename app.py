@@ -45,21 +45,23 @@ except WeightsError as e:  # missing, truncated or tampered weights: say which f
 # box instead, with crisp nearest-neighbour pixels.
 CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%; image-rendering: pixelated; }
 .pixels { min-width: 0; }
-.crisp img { image-rendering: pixelated; }"""
+.crisp img { image-rendering: pixelated; }
+""" + generate.CSS + "\n" + model.CSS  # then each tab's own rules
 
 with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "
                 "with latent sliders, or test the discriminator on your own handwriting.")
-    with gr.Tab("Generate"):
-        generate.build(studio)
-    with gr.Tab("Discriminator"):
-        discriminator.build(studio)
-    with gr.Tab("Real or fake?"):
-        game.build(studio)
-    with gr.Tab("Model"):
-        model.build(studio)
-    with gr.Tab("Training lab"):
-        lab.build(studio)
+    with gr.Tabs(overflow_behavior="wrap"):  # a phone wraps the tab bar onto two rows: no tab hides behind "..."
+        with gr.Tab("Generate"):
+            generate.build(studio)
+        with gr.Tab("Discriminator"):
+            discriminator.build(studio)
+        with gr.Tab("Real or fake?"):
+            game.build(studio)
+        with gr.Tab("Model"):
+            model.build(studio)
+        with gr.Tab("Training lab"):
+            lab.build(studio)
 
 demo.queue(default_concurrency_limit=2, max_size=256)
 MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding

@@ -222,6 +222,12 @@ class Studio:
     def seed_grid(self, first_seed: object, rows: object = 4, cols: object = 8, digit: object = None, truncation: object = 1.0) -> tuple[np.ndarray, list[int], list[int]]:
         """Consecutive seeds from first_seed, row-major; one digit for all cells, or (digit
         None) one row per digit 0..rows-1. Returns the grid image and each cell's (seed, digit)."""
+        cells, seeds, digits = self.seed_cells(first_seed, rows, cols, digit, truncation)
+        return grid(cells, as_int(cols, "columns", 1, 16)), seeds, digits
+
+    def seed_cells(self, first_seed: object, rows: object = 4, cols: object = 8, digit: object = None, truncation: object = 1.0) -> tuple[np.ndarray, list[int], list[int]]:
+        """seed_grid's cells one by one, uint8 [rows * cols, 28, 28] row-major, with each cell's
+        seed and digit (the app shows them as a gallery: a click names its cell exactly)."""
         rows, cols = as_int(rows, "rows", 1, 10), as_int(cols, "columns", 1, 16)
         if rows * cols > MAX_GRID_CELLS:
             raise InputError(f"A grid holds at most {MAX_GRID_CELLS} cells; {rows}x{cols} asks for {rows * cols}.")
@@ -232,7 +238,7 @@ class Studio:
             digits = [r % 10 for r in range(rows) for _ in range(cols)]
         else:
             digits = [as_int(digit, "digit", 0, 9)] * (rows * cols)
-        return grid(sample(self.generator, seeds, digits, truncation=psi, batch_size=SERVE_BATCH), cols), seeds, digits
+        return sample(self.generator, seeds, digits, truncation=psi, batch_size=SERVE_BATCH), seeds, digits
 
     def interpolate(self, seed_a: object, seed_b: object, digit_a: object, digit_b: object, frames: object = 16, truncation: object = 1.0) -> np.ndarray:
         """Frames uint8 [F, 28, 28] walking from (seed_a, digit_a) to (seed_b, digit_b):

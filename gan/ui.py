@@ -23,6 +23,41 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def cell_caption(digit: int, seed: int) -> str:
+    return f"digit {digit} · seed {seed}"
+
+
+def grid_cells(cells: np.ndarray, seeds: list[int], digits: list[int]) -> list[tuple[np.ndarray, str]]:
+    """A seed grid as gallery items, one per cell with its caption: a click on a gallery item
+    names its index exactly, whatever size the page draws it at (a single grid image cannot:
+    Gradio maps a click as if the picture were never enlarged)."""
+    return [(cell, cell_caption(d, s)) for cell, s, d in zip(cells, seeds, digits)]
+
+
+DRAW_FIRST = "**Draw a digit first**: the canvas is empty."
+
+
+def drawn_image(editor_value: dict | None) -> np.ndarray | None:
+    """A Sketchpad's picture, or None when nothing is drawn (no composite, or one flat colour)."""
+    composite = (editor_value or {}).get("composite")
+    if composite is None:
+        return None
+    image = np.asarray(composite)
+    return None if image.size == 0 or image.min() == image.max() else image
+
+
+def training_curves(log_path: Path, points: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """train_log.jsonl as two long-format frames for gr.LinePlot (text the browser draws stays
+    readable at any width, unlike a picture of a plot): the losses, and D's mean outputs."""
+    rows = [json.loads(line) for line in Path(log_path).read_text().splitlines() if line.strip()]
+    rows = rows[:-1:max(1, len(rows) // points)] + rows[-1:]  # every k-th step, and the last
+    def frame(series: dict[str, str]) -> pd.DataFrame:
+        return pd.DataFrame([(r["epoch"], r[key], name) for name, key in series.items() for r in rows],
+                            columns=["epoch", "value", "series"])
+    return (frame({"loss D": "loss_d", "loss G": "loss_g"}),
+            frame({"D(real)": "d_real", "D(fake)": "d_fake"}))
+
+
 def verdict_markdown(result: dict) -> str:
     p = result["p_real"]
     label = "looks like a real MNIST digit" if p >= 0.5 else "looks generated (or not MNIST-like)"
@@ -36,9 +71,9 @@ def histogram_frame(histogram: dict, p_real: float) -> pd.DataFrame:
     edges = np.asarray(histogram["edges"])
     centres = (edges[:-1] + edges[1:]) / 2
     top = max(max(histogram["real"]), max(histogram["generated"]))
-    rows = [(c, s, "real MNIST test digits") for c, s in zip(centres, histogram["real"])]
-    rows += [(c, s, "generated digits") for c, s in zip(centres, histogram["generated"])]
-    rows += [(p_real, 0.0, "your image"), (p_real, top, "your image")]
+    rows = [(c, s, "real") for c, s in zip(centres, histogram["real"])]
+    rows += [(c, s, "generated") for c, s in zip(centres, histogram["generated"])]
+    rows += [(p_real, 0.0, "yours"), (p_real, top, "yours")]
     return pd.DataFrame(rows, columns=["p_real", "share", "set"])
 
 
@@ -88,13 +123,25 @@ def model_markdown(studio) -> str:
                                ("precision ↑", "precision", "{:.3f}"), ("recall ↑", "recall", "{:.3f}"), ("class accuracy ↑", "class_accuracy", "{:.4f}"),
                                ("D's ROC AUC vs real test digits", "d_roc_auc", "{:.3f}")]:
             lines.append(f"| {name} | {fmt.format(gen[key])} | {fmt.format(floor[key])} |")
+        hist = m["label_free_class_histogram"]
+        top = int(np.argmax(hist))
         lines += ["", "Features and class probabilities come from an independent MNIST classifier (test accuracy "
                   f"{m['classifier_test_accuracy']:.2%}). The floor compares 10,000 real training digits with the test set: "
                   "no generator can do better.", "",
-                  "**Mode collapse check**: per-digit diversity (mean pairwise feature distance), generated / real: "
+                  "**Reading the numbers.** "
+                  f"KID is an unbiased estimate, so a set that matches the test digits scores about 0 give or take its noise "
+                  f"(± {floor['kid_std']:.4f} here), and can dip below it: the floor's {floor['kid']:.5f} means no difference. "
+                  "The ROC AUC says how well the discriminator tells the test digits from the other set: 0.5 is not at all. "
+                  f"Against generated digits it is {gen['d_roc_auc']:.3f}; against real training digits it is {floor['d_roc_auc']:.3f}, "
+                  "below 0.5 because D rates the training digits it learnt from as a little *more* real than unseen test digits "
+                  "(it has memorised them slightly).", "",
+                  "**Mode collapse check**: per-digit diversity (mean pairwise feature distance), generated / real, 1.00 = as varied as real digits: "
                   + ", ".join(f"{d}: {a / b:.2f}" for d, (a, b) in enumerate(zip(gen["diversity_per_digit"], m["floor_diversity_per_digit_test"]))),
-                  "", "Digits drawn when no digit is asked for (uniform label): "
-                  + ", ".join(f"{d}: {p:.0%}" for d, p in enumerate(m["label_free_class_histogram"]))]
+                  "", "**Digits drawn when no digit is asked for** (the label set to 1/10 for every digit, which this app never does): "
+                  + ", ".join(f"{d}: {p:.0%}" for d, p in enumerate(hist))
+                  + f". An even blend of all ten labels is an input the generator never saw in training, so its output "
+                  f"drifts towards one digit (here the {top}); this probe only shows that every digit is still reachable. "
+                  "Asked for a digit, the generator draws that digit (class accuracy above)."]
     lines += ["", "## Architecture", "",
               f"- **Generator** ({sum(p.numel() for p in g.parameters()):,} parameters as served, with batch norm folded into the layer before it): "
               f"[z ({g.z_dim}) ‖ one-hot digit] → "
@@ -106,13 +153,15 @@ def model_markdown(studio) -> str:
               + (", and an auxiliary classifier that names the digit (AC-GAN)." if studio.discriminator.aux_classifier else "."),
               "- **Loss**: non-saturating BCE (WGAN-GP available with `--loss wgan-gp`)"
               + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
-              "", "## Reproduce", "", "```bash",
-              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2",
-              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 60 --resume",
-              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 76 --resume --aux-weight 0.1",
-              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 96 --resume --aux-weight 0.1",
-              "python -m gan.classifier --data-dir ../shared/data --out weights/classifier",
-              "python -m gan.ship runs/dcgan --data-dir ../shared/data   # copy into weights/, directions, metrics, calibration, checksums",
+              "", "## Reproduce", "",
+              "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
+              "these commands rebuild the shipped weights, step by step:", "", "```bash",
+              "python -m gan.train --out runs/dcgan  # 50 epochs",
+              "python -m gan.train --out runs/dcgan --epochs 60 --resume",
+              "python -m gan.train --out runs/dcgan --epochs 76 --resume --aux-weight 0.1",
+              "python -m gan.train --out runs/dcgan --epochs 96 --resume --aux-weight 0.1",
+              "python -m gan.classifier --out weights/classifier",
+              "python -m gan.ship runs/dcgan  # into weights/: directions, metrics, calibration, checksums",
               "```"]
     return "\n".join(lines)
 

@@ -6,12 +6,19 @@ from __future__ import annotations
 import os
 
 import gradio as gr
-import numpy as np
 
 from gan import ui
 from gan.studio import InputError, Studio
 
 from . import refuse
+
+# Gradio 6.31's Sketchpad starts (and restarts after "Clear canvas") with no tool picked, so a
+# first stroke selects text instead of drawing: pick the brush for the visitor. Poll for up to 5 s,
+# as the editor, once mounted, resets its tool after it is ready; clicking the brush again is harmless.
+PICK_BRUSH = """() => { let tries = 25; const pick = () => {
+    const sketch = document.querySelector('#sketch'), brush = sketch?.querySelector('button[aria-label=Brush]');
+    if (brush && sketch.innerText.includes('select the draw tool')) brush.click();
+    if (--tries > 0) setTimeout(pick, 200); }; pick(); }"""
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -44,13 +51,17 @@ def build(studio: Studio) -> gr.Blocks:
             first = first or (d, ui.verdict_markdown(s), ui.histogram_frame(studio.score_histogram, s["p_real"]))
         return digits, rows, *(first or (None, "No usable image: see the table.", None))
 
-    @refuse
     def score_drawing(editor_value):
-        """Score a Sketchpad drawing (dark strokes on white, handled like any upload)."""
-        composite = (editor_value or {}).get("composite")
-        if composite is None or np.asarray(composite).size == 0:
-            raise InputError("Draw a digit first.")
-        digit = studio.load_upload(ui.png_bytes(np.asarray(composite)))
+        """Score a Sketchpad drawing (dark strokes on white, handled like any upload). Never
+        raises: an empty or unreadable drawing clears the verdict and says why in its place
+        (an error would lay a badge over every output, on top of the previous verdict)."""
+        drawing = ui.drawn_image(editor_value)
+        if drawing is None:
+            return None, ui.DRAW_FIRST, None
+        try:
+            digit = studio.load_upload(ui.png_bytes(drawing))
+        except InputError as e:
+            return None, f"**{e}**", None
         result = studio.score(digit[None])[0]
         return digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"])
 
@@ -61,25 +72,32 @@ def build(studio: Studio) -> gr.Blocks:
             with gr.Column():
                 with gr.Tab("Upload"):
                     uploads = gr.File(file_count="multiple", file_types=["image"], label="images (PNG, JPEG, WebP, GIF, BMP)", elem_id="uploads")
-                with gr.Tab("Draw"):
+                with gr.Tab("Draw") as draw_tab:
                     sketch = gr.Sketchpad(image_mode="L", canvas_size=(280, 280), type="numpy", label="draw a digit", elem_id="sketch")
                     sketch_btn = gr.Button("Score drawing", variant="primary")
                 with gr.Tab("Examples"):
-                    example_file = gr.File(label="example", elem_id="example_file")
-                    gr.Examples(ui.example_files(studio), inputs=example_file, label="real, generated, and not a digit")
+                    # An Image input makes gr.Examples show thumbnails (a File input shows file names only).
+                    example_image = gr.Image(type="filepath", label="example", interactive=False, height=160, buttons=[], elem_id="example_image")
+                    gr.Examples(ui.example_files(studio), inputs=example_image, label="real, generated, and not a digit")
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
                 verdict = gr.Markdown(elem_id="verdict")
-                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real test digits (blue) vs generated digits (orange); red: yours",
-                                   color_map={"real MNIST test digits": "#1f77b4", "generated digits": "#ff7f0e", "your image": "#d62728"},
-                                   x_lim=[0, 1], height=280)
+                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real MNIST test digits vs generated digits, and yours",
+                                   color_map={"real": "#1f77b4", "generated": "#ff7f0e", "yours": "#d62728"},
+                                   x_lim=[0, 1], elem_id="hist")
                 score_json = gr.JSON(label="scores", visible=False)
                 gallery = gr.Gallery(label="every upload, as the discriminator sees it", columns=8, height=200, object_fit="contain", elem_classes="crisp")
                 table = gr.Dataframe(headers=["file", "p_real", "digit", "confidence", "problem"], label="scores", interactive=False, elem_id="table")
 
-        example_file.change(lambda f: score(f)[:3] if f else (None, "", None), example_file, [seen, verdict, hist], api_visibility="private")
+        # Scoring an example or a drawing replaces the verdict: the previous uploads' gallery and table go too.
+        clear_uploads = dict(fn=lambda: (None, None, None), inputs=None, outputs=[uploads, gallery, table], api_visibility="private")
+        example_image.change(lambda f: score(f)[:3] if f else (None, "", None), example_image, [seen, verdict, hist],
+                             api_visibility="private").then(**clear_uploads)
         uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
-        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="heavy", concurrency_limit=1)
+        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="heavy",
+                         concurrency_limit=1).then(**clear_uploads)
+        draw_tab.select(None, js=PICK_BRUSH)
+        sketch.clear(None, js=PICK_BRUSH)
         # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
         score_input = gr.File(visible=False)
         gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="heavy", concurrency_limit=1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from gan import ui
 from gan.studio import MAX_FRAMES, SLIDER_RANGE, InputError, Recipe, Studio
 from gan.viz import save_gif
 
@@ -15,6 +16,10 @@ from . import refuse
 
 
 SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"]  # /generate's named parameters
+# Every control change is drawn in the page (web/page.js), or else rendered by the server. A seed
+# box reading None is "-" typed on the way to a number: wait for the number (no error badge).
+ASK_PAGE_OR_SERVER = ("(...v) => (v[1] === null || v[1] === '') ? undefined : window.ganWeb ? window.ganWeb.show(v)"
+                      " : document.getElementById('server-render').click()")
 WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
 
 
@@ -28,6 +33,22 @@ def in_page_renderer(studio: Studio, control_ids: list[str]) -> gr.HTML:
              f"location.href).href, controlIds: {control_ids!r}}}")
     return gr.HTML("", visible="hidden", elem_id="gan-web-loader",
                    js_on_load=f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}));")
+
+
+# Phone (narrow screens): the digit stays pinned above the sliders while you drag them. The output
+# column dissolves (display: contents) so the image is a flex item of the whole row: sticky for the
+# row's full height, ordered first; the recipe boxes follow the sliders.
+# (Top level, as Gradio scopes rules inside @media to within the container: "overflow: hidden"
+# there would make the container, which never scrolls, the sticky image's scroller.)
+CSS = """#dice { white-space: nowrap; }
+.gradio-container { overflow: clip !important; }
+@media (max-width: 640px) {
+  #gen-row { flex-direction: column; }
+  #gen-out { display: contents; }
+  #output { order: -1; position: sticky; top: 0; z-index: 100; }  /* above the labels (z-index 40) */
+  #output, #output .image-container { height: 200px !important; }
+  #gen-out > :not(#output) { order: 1; }
+}"""
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -48,6 +69,12 @@ def build(studio: Studio) -> gr.Blocks:
         return image, {"seeds": seeds, "digits": digits, "cols": int(cols)}
 
     @refuse
+    def grid_cells(first_seed=0, rows=4, cols=8, digit=None, truncation=1.0):
+        """The page's seed grid: one gallery item per cell, captioned, so a click names its cell."""
+        cells, seeds, digits = studio.seed_cells(first_seed, rows, cols, None if digit in (None, "", -1) else digit, truncation)
+        return gr.Gallery(ui.grid_cells(cells, seeds, digits), columns=int(cols)), {"seeds": seeds, "digits": digits}
+
+    @refuse
     def interpolate(seed_a=0, seed_b=1, digit_a=0, digit_b=0, frames=16, truncation=1.0):
         """An animated GIF walking from (seed_a, digit_a) to (seed_b, digit_b), and its frames."""
         images = studio.interpolate(seed_a, seed_b, digit_a, digit_b, frames, truncation)
@@ -55,29 +82,28 @@ def build(studio: Studio) -> gr.Blocks:
         save_gif(list(images) + list(images[-2:0:-1]), path, ms_per_frame=80, scale=4)  # there and back: a seamless loop
         return path, images
 
-    @refuse
     def apply_recipe(text):
-        """Pasted recipe -> control values (each control's change then regenerates)."""
-        r = Recipe.from_query(text or "", studio.slider_names)
-        return [r.digit, r.seed, r.truncation, *[r.sliders[k] for k in studio.slider_names]]
+        """Pasted recipe -> control values (each control's change then regenerates) and a status
+        line. A bad recipe never raises: an error would badge every control it outputs to and
+        lock them until each badge is closed; instead the controls keep their values and the
+        status says what is wrong, once."""
+        try:
+            r = Recipe.from_query(text or "", studio.slider_names)
+        except InputError as e:
+            return [gr.update()] * (3 + len(studio.slider_names)) + [f"⚠️ {e}"]
+        return [r.digit, r.seed, r.truncation, *[r.sliders[k] for k in studio.slider_names], ""]
 
     def from_url(request: gr.Request):
         """Open the page with ?digit=3&seed=42&... to land on that recipe."""
         query = "&".join(f"{k}={v}" for k, v in request.query_params.items()) if request else ""
-        try:
-            return apply_recipe.__wrapped__(query) if query else [gr.update()] * (3 + len(studio.slider_names))
-        except InputError:
-            return [gr.update()] * (3 + len(studio.slider_names))
+        return apply_recipe(query)[:-1] if query else [gr.update()] * (3 + len(studio.slider_names))
 
     def pick_cell(meta, evt: gr.SelectData):
-        """Clicking a grid cell loads its seed and digit into the controls."""
-        x, y = evt.index
-        col, row = min(int(x) // 30, meta["cols"] - 1), int(y) // 30  # 28 px cells + 2 px padding
-        i = min(row * meta["cols"] + col, len(meta["seeds"]) - 1)
-        return meta["digits"][i], meta["seeds"][i]
+        """Clicking a grid cell (a gallery item: evt.index is its position) loads its seed and digit."""
+        return meta["digits"][evt.index], meta["seeds"][evt.index]
 
     with gr.Blocks() as tab:
-        with gr.Row():
+        with gr.Row(elem_id="gen-row"):
             with gr.Column(scale=2):
                 digit = gr.Radio(list(range(10)), value=3, label="digit", elem_id="digit")
                 with gr.Row():
@@ -91,7 +117,7 @@ def build(studio: Studio) -> gr.Blocks:
                     sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1, label=name, elem_id=f"slider-{name}")
                                for name in studio.slider_names]
                     reset = gr.Button("Reset all sliders", size="sm")
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, elem_id="gen-out"):
                 output = gr.Image(label="generated digit (28x28 PNG)", format="png", height=336, elem_classes="pixels",
                                   elem_id="output", interactive=False, buttons=["download"])
                 recipe = gr.Textbox(label="recipe: paste it below or add it to the page URL (?digit=...) to get this exact image",
@@ -99,6 +125,7 @@ def build(studio: Studio) -> gr.Blocks:
                 with gr.Row():
                     pasted = gr.Textbox(placeholder="digit=3&seed=42&psi=1", show_label=False, scale=3, elem_id="paste")
                     load_recipe = gr.Button("Load recipe", scale=1)
+                recipe_status = gr.Markdown(elem_id="recipe-status")
         with gr.Accordion("Seed grid: click a cell to load its seed", open=False):
             with gr.Row():
                 grid_first = gr.Number(value=0, precision=0, label="first seed")
@@ -106,8 +133,10 @@ def build(studio: Studio) -> gr.Blocks:
                 grid_cols = gr.Slider(1, 16, value=8, step=1, label="columns")
                 grid_digit = gr.Dropdown([("rows = digits 0, 1, 2...", -1)] + [(str(d), d) for d in range(10)], value=-1, label="digit")
                 grid_btn = gr.Button("Show grid")
-            grid_image = gr.Image(format="png", elem_classes="pixels", interactive=False, show_label=False, elem_id="grid", height=360)
-            grid_meta = gr.State({"seeds": [], "digits": [], "cols": 1})
+            grid_gallery = gr.Gallery(columns=8, allow_preview=False, object_fit="contain", show_label=False, elem_id="grid",
+                                      elem_classes="crisp", format="png", buttons=[])
+            grid_meta = gr.State({"seeds": [], "digits": []})
+            grid_image = gr.Image(format="png", visible=False)  # the /grid API's output: the whole grid as one picture
         with gr.Accordion("Interpolation between two seeds (and digits)", open=False):
             with gr.Row():
                 seed_a = gr.Number(value=1, precision=0, label="seed A")
@@ -132,7 +161,7 @@ def build(studio: Studio) -> gr.Blocks:
         # Until the page's generator is ready, or where it cannot load, every change clicks it.
         server_render = gr.Button(visible="hidden", elem_id="server-render")
         gr.on([c.change for c in controls], None, controls, recipe, trigger_mode="multiple", show_progress="hidden",
-              js="(...v) => window.ganWeb ? window.ganWeb.show(v) : document.getElementById('server-render').click()")
+              js=ASK_PAGE_OR_SERVER)
         # Two lanes: /generate (about 1 ms of work) runs two at a time and never waits behind
         # grids, interpolations and uploads, which share a second lane of one at a time.
         # One handler for every trigger; "always_last" drops stale frames while a drag is in flight.
@@ -141,16 +170,24 @@ def build(studio: Studio) -> gr.Blocks:
               preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
-        load_recipe.click(apply_recipe, pasted, controls, api_visibility="private")
+        load_recipe.click(apply_recipe, pasted, [*controls, recipe_status], api_visibility="private", show_progress="hidden")
         tab.load(from_url, None, controls, api_visibility="private").then(
             generate, controls, [output, recipe], api_visibility="private", preprocess=False)
 
-        grid_btn.click(grid, [grid_first, grid_rows, grid_cols, grid_digit, truncation], [grid_image, grid_meta], api_name="grid",
+        grid_inputs = [grid_first, grid_rows, grid_cols, grid_digit, truncation]
+        grid_btn.click(grid_cells, grid_inputs, [grid_gallery, grid_meta], api_visibility="private",
                        concurrency_id="heavy", concurrency_limit=1, preprocess=False)
-        grid_image.select(pick_cell, grid_meta, [digit, seed], api_visibility="private")
+        gr.Button(visible=False).click(grid, grid_inputs, [grid_image, grid_meta], api_name="grid",
+                                       concurrency_id="heavy", concurrency_limit=1, preprocess=False)
+        # A picked cell loads into the controls, and the page scrolls the digit (far above on a desktop) into view.
+        grid_gallery.select(pick_cell, grid_meta, [digit, seed], api_visibility="private").then(
+            None, js="() => document.querySelector('#output').scrollIntoView({block: 'center', behavior: 'smooth'})")
         interp_btn.click(interpolate, [seed_a, seed_b, digit_a, digit_b, n_frames, truncation], [gif, frames_state],
                          api_name="interpolate", concurrency_id="heavy", concurrency_limit=1, preprocess=False)
         gr.on([frames_state.change, scrub.change], lambda f, i: None if f is None else f[min(int(i), len(f) - 1)],
               [frames_state, scrub], frame, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+        # The scrub slider spans exactly the frames there are.
+        frames_state.change(lambda f: gr.update(maximum=max(len(f) - 1, 1) if f is not None else MAX_FRAMES - 1, value=0),
+                            frames_state, scrub, api_visibility="private", show_progress="hidden")
     tab.controls = controls  # for other tabs that load a digit into these controls
     return tab

@@ -1,5 +1,5 @@
-"""Model tab: the metrics, the architecture, how to reproduce the weights, and the training
-curves and progress animation. Static: no events."""
+"""Model tab: the metrics (and how to read them), the architecture, how to reproduce the
+weights, and the training curves and progress animation. Static: no events."""
 
 from __future__ import annotations
 
@@ -8,13 +8,26 @@ import gradio as gr
 from gan import ui
 from gan.studio import Studio
 
+# The reproduce commands wrap instead of running off a phone's screen.
+CSS = "#model-text pre, #model-text code { white-space: pre-wrap; overflow-wrap: break-word; }"
+
 
 def build(studio: Studio) -> gr.Blocks:
     with gr.Blocks() as tab:
-        gr.Markdown(ui.model_markdown(studio))
+        gr.Markdown(ui.model_markdown(studio), elem_id="model-text")
+        gr.Markdown("## Training")
+        # Curves drawn by the browser (not a picture of a plot): their text stays readable on a phone.
+        # (A training run's folder may lack a file: an empty box, not a broken link.)
+        existing = lambda name: studio.folder / name if (studio.folder / name).exists() else None
+        log = existing("train_log.jsonl")
+        losses, d_outputs = ui.training_curves(log) if log else (None, None)
         with gr.Row():
-            # A training run's folder has no curves until gan.ship (gan.evaluate) plots them: an empty box, not a broken link.
-            existing = lambda name: str(studio.folder / name) if (studio.folder / name).exists() else None
-            gr.Image(existing("training_curves.png"), label="training curves", interactive=False)
-            gr.Image(existing("progress.gif"), label="training progress (fixed seeds, rows = digits)", interactive=False, elem_classes="pixels")
+            gr.LinePlot(losses, x="epoch", y="value", color="series", label="losses", y_title="loss",
+                        color_map={"loss D": "#1f77b4", "loss G": "#ff7f0e"}, elem_id="curve-losses")
+            gr.LinePlot(d_outputs, x="epoch", y="value", color="series", label="discriminator outputs (mean)", y_title="D",
+                        color_map={"D(real)": "#1f77b4", "D(fake)": "#ff7f0e"}, y_lim=[0, 1], elem_id="curve-d")
+        # Title above, not a label chip or icons laid over the picture's first row.
+        gr.Markdown("**Training progress**: fixed seeds, one row per digit, one frame per epoch.")
+        gr.Image(existing("progress.gif"), show_label=False, buttons=[], interactive=False, elem_classes="pixels",
+                 height=420, elem_id="progress")
     return tab

@@ -120,7 +120,7 @@ def test_drawing_is_scored(page: Page):
     page.get_by_role("tab", name="Discriminator").click()
     page.get_by_role("tab", name="Draw").click()
     sketch = page.locator("#sketch")
-    sketch.get_by_label("Brush").click()  # nothing draws until a tool is picked
+    sketch.get_by_label("Brush", exact=True).click()  # picked already (issue 14); clicking it again is harmless
 
     # One vertical stroke through the middle of the 280x280 canvas: a "1".
     box = sketch.locator("canvas").first.bounding_box()

@@ -1,0 +1,42 @@
+"""The presentation logic behind issue 14's fixes, without a browser: seed-grid cells and their
+captions, the empty-drawing check, the training curves and the Model tab's text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gan import ui
+from gan.viz import grid
+
+
+def test_grid_cells_are_the_grid_cut_up_with_their_captions(studio):
+    cells, seeds, digits = studio.seed_cells(10, 3, 5)
+    image, grid_seeds, grid_digits = studio.seed_grid(10, 3, 5)
+    assert (seeds, digits) == (grid_seeds, grid_digits) and np.array_equal(grid(cells, 5), image)
+    items = ui.grid_cells(cells, seeds, digits)
+    assert len(items) == 15 and np.array_equal(items[7][0], cells[7])
+    assert items[7][1] == "digit 1 · seed 12"  # row 1 (digit 1), column 2 (seed 10 + 2)
+
+
+def test_drawn_image_is_none_for_an_empty_canvas():
+    white = np.full((280, 280), 255, np.uint8)
+    assert ui.drawn_image(None) is None and ui.drawn_image({"composite": None}) is None
+    assert ui.drawn_image({"composite": white}) is None  # cleared: one flat colour
+    stroke = white.copy()
+    stroke[40:240, 135:145] = 0
+    assert ui.drawn_image({"composite": stroke}) is stroke
+
+
+def test_training_curves_cover_the_whole_log(studio):
+    losses, d_outputs = ui.training_curves(studio.folder / "train_log.jsonl", points=100)
+    assert set(losses["series"]) == {"loss D", "loss G"} and set(d_outputs["series"]) == {"D(real)", "D(fake)"}
+    last_epoch = max(float(line.split('"epoch": ')[1].split(",")[0]) for line in (studio.folder / "train_log.jsonl").read_text().splitlines())
+    assert losses["epoch"].max() == last_epoch and len(losses) <= 2 * 102
+
+
+def test_model_text_explains_its_numbers_and_runs_in_a_clone(studio):
+    text = ui.model_markdown(studio)
+    assert "KID is an unbiased estimate" in text and "below 0.5 because" in text and "never saw in training" in text
+    commands = text.split("```bash")[1].split("```")[0]
+    assert "../shared" not in commands and "--threads" not in commands
+    assert all(line.startswith("python -m gan.") for line in commands.strip().splitlines())
