@@ -215,8 +215,8 @@ def logits_of(model: Verdict, digits: torch.Tensor, batch: int = 2000) -> torch.
     return torch.cat([model(digits[i:i + batch]) for i in range(0, len(digits), batch)])
 
 
-def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: int = 10_000, n_round_trip: int = 3_000,
-                  max_epochs: int = 20, patience: int = 2, seed: int = 0, log=print) -> Verdict:
+def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: int = 10_000, n_round_trip: int = 2_000,
+                  max_epochs: int = 12, patience: int = 2, n_test: int = 2000, seed: int = 0, log=print) -> Verdict:
     """Train the detector against the frozen generator in weights_dir until the held-out loss
     stops improving, Platt-scale it on held-out digits, save <weights_dir>/verdict/ and
     measure it (metrics.json). Rerun `python -m gan.checksums` afterwards."""
@@ -239,7 +239,7 @@ def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: in
     hist = torch.log1p(grey_histogram(train[0]))
     model.hist_mean.copy_(hist.mean(0))
     model.hist_std.copy_(hist.std(0).clamp_min(1e-3))
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     best, best_state, stale = float("inf"), None, 0
     x, is_real, intact = train
     for epoch in range(1, max_epochs + 1):
@@ -256,16 +256,18 @@ def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: in
         log(f"epoch {epoch}: held-out verdict loss {val:.4f}, AUC {M.roc_auc(out[cal[1] == 1, 0], out[cal[1] == 0, 0]):.4f} ({time.time() - t0:.0f} s)")
         if val < best - 1e-4:
             best, best_state, stale = val, {k: v.clone() for k, v in model.state_dict().items()}, 0
+            model.save_pretrained(weights_dir / "verdict")  # the best so far, uncalibrated: nothing is lost to a crash
         else:
             stale += 1
             if stale >= patience:
                 break  # converged: the held-out loss stopped improving
     model.load_state_dict(best_state)
-    out = logits_of(model, cal[0])[:, 0]
+    out = logits_of(model, cal[0])[:, 0].clone()  # a normal tensor: fit_platt differentiates through it
     model.platt.copy_(torch.tensor(M.fit_platt(out, cal[1])))
     model.save_pretrained(weights_dir / "verdict")
+    (weights_dir / "verdict" / "README.md").unlink(missing_ok=True)  # the mixin's empty model card: the README covers it
     log(f"saved {weights_dir / 'verdict'}: best held-out loss {best:.4f} after {epoch} epochs ({time.time() - t0:.0f} s)")
-    measurements = evaluate_verdict(weights_dir, data_dir, model, G)
+    measurements = evaluate_verdict(weights_dir, data_dir, model, G, n_test, n_test // 2)
     measurements["training"] = {"epochs_run": epoch, "best_heldout_loss": best, "training_digits": len(train[0]),
                                 "calibration_digits": len(cal[0]), "seconds": round(time.time() - t0)}
     write_metrics(weights_dir, measurements)

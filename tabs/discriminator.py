@@ -69,8 +69,9 @@ def build(studio: Studio) -> gr.Blocks:
                     gr.Examples(ui.example_files(studio), inputs=example_file, label="real, generated, and not a digit")
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
+                evidence = gr.Image(label="the verdict's evidence: faint grey pixels (values 1-9) in magenta", format="png", height=224, interactive=False, elem_id="evidence")
                 verdict = gr.Markdown(elem_id="verdict")
-                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real test digits (blue) vs generated digits (orange); red: yours",
+                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated verdicts, 28x28 PNGs: real test digits (blue) vs generated digits (orange); red: yours",
                                    color_map={"real MNIST test digits": "#1f77b4", "generated digits": "#ff7f0e", "your image": "#d62728"},
                                    x_lim=[0, 1], height=280)
                 score_json = gr.JSON(label="scores", visible=False)
@@ -81,6 +82,7 @@ def build(studio: Studio) -> gr.Blocks:
         uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
         sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="heavy", concurrency_limit=1)
         # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
+        seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")
         score_input = gr.File(visible=False)
         gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="heavy", concurrency_limit=1)
     return tab

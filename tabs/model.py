@@ -12,6 +12,7 @@ from gan.studio import Studio
 def build(studio: Studio) -> gr.Blocks:
     with gr.Blocks() as tab:
         gr.Markdown(ui.model_markdown(studio))
+        gr.Markdown(ui.verdict_model_markdown(studio))
         with gr.Row():
             gr.Image(str(studio.folder / "training_curves.png"), label="training curves", interactive=False)
             gr.Image(str(studio.folder / "progress.gif"), label="training progress (fixed seeds, rows = digits)", interactive=False, elem_classes="pixels")

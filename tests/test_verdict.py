@@ -73,14 +73,14 @@ def test_a_resampled_upload_is_flagged_as_such(studio, fixture_digits, tmp_path)
     """A real digit enlarged as a scan has lost its pixel evidence: the detector says so
     rather than calling it generated with confidence."""
     images, _ = fixture_digits
-    results = [studio.score(studio.load_upload(save(scan_of(images[i]), tmp_path / f"scan{i}.png")))[0] for i in range(10)]
+    results = [studio.score(studio.load_upload(save(scan_of(images[i]), tmp_path / f"scan{i}.png"))[None])[0] for i in range(10)]
     assert sum(r["p_pixels_intact"] < 0.5 for r in results) >= 8
     assert all(r["p_real"] > 0.1 for r in results)  # not confidently wrong
 
 
 def test_verdict_weights_are_safetensors_only_and_checksummed():
     folder = WEIGHTS / "verdict"
-    assert sorted(p.name for p in folder.iterdir() if p.suffix != ".json") == ["model.safetensors"]
+    assert {p.name for p in folder.iterdir()} <= {"config.json", "model.safetensors", "metrics.json", "README.md"}  # no pickles
     listed = json.loads((WEIGHTS / "checksums.json").read_text())
     assert {"verdict/model.safetensors", "verdict/config.json", "verdict/metrics.json"} <= set(listed)
 
