@@ -1,14 +1,15 @@
 """The headline verdict: is this a real MNIST digit or one of the shipped generator's?
 
-    python -m gan.verdict train --weights weights --data-dir ../shared/data      # ~3 min, 2 threads
-    python -m gan.verdict evaluate --weights weights --data-dir ../shared/data   # ~1 min
+    python -m gan.verdict train --weights weights --data-dir ../shared/data      # 32 min on the shared 2-core machine
+    python -m gan.verdict calibrate --weights weights --data-dir ../shared/data  # refit only the Platt scaling
+    python -m gan.verdict evaluate --weights weights --data-dir ../shared/data   # remeasure
 
 The GAN's own discriminator is near chance at the end of adversarial training: the generator
 was trained to fool exactly that network, and did. This detector is trained afterwards,
 against the frozen shipped generator, until its held-out loss stops improving. It is a
 forensic detector more than a critic of shapes: the generator's tanh output, rounded to
 uint8, leaves many faint grey values (1-9) around its strokes, which MNIST's own digits
-almost never have (median 40 such pixels per generated digit, 5 per real one). The model is
+almost never have (median 39 such pixels per generated digit, 5 per real one). The model is
 
     verdict logit = w . log1p(grey-level histogram) + small CNN(image, faint-grey mask) + b
 
@@ -17,7 +18,8 @@ and a second head on the same inputs estimates whether the pixels are still inta
 `gan.preprocess`), which erases that evidence. It is trained on exact and round-tripped
 digits alike, so on a resampled upload it says what survives (often little: its p_real then
 sits near 0.5) and the app says the verdict is uncertain instead of confidently wrong.
-The logit is Platt-scaled on held-out digits; `evaluate` writes <weights>/verdict/metrics.json.
+The logit is Platt-scaled on held-out digits, separately for those the intact head calls
+intact and resampled; `evaluate` writes <weights>/verdict/metrics.json.
 
 Data, disjoint by construction: training on real MNIST *training* digits (the first 50,000)
 and fakes from seeds 1,000,000+; calibration on training digits 50,000+ and seeds
@@ -38,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from PIL import Image, ImageFilter
+from safetensors.torch import load_file
 from torch import nn
 
 from .data import DataError, load_mnist
@@ -145,7 +148,8 @@ class Verdict(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", 
         # Fitted, not learnt by gradient: feature standardisation and the Platt scaling.
         self.register_buffer("hist_mean", torch.zeros(n_bands))
         self.register_buffer("hist_std", torch.ones(n_bands))
-        self.register_buffer("platt", torch.tensor([1.0, 0.0]))
+        self.register_buffer("platt", torch.tensor([1.0, 0.0]))  # for digits the intact head calls intact
+        self.register_buffer("platt_resampled", torch.tensor([1.0, 0.0]))  # and for resampled ones: little evidence survives
 
     def parts(self, digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """uint8 [N, 28, 28] -> the histogram's and the CNN's contributions, each [N, 2]."""
@@ -159,20 +163,30 @@ class Verdict(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", 
         hist, cnn = self.parts(digits)
         return hist + cnn
 
+    def platt_for(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each digit's Platt (scale, bias), chosen by its pixels-intact logit [N, 2] -> [N], [N]."""
+        ab = torch.where((logits[:, 1] >= 0)[:, None], self.platt, self.platt_resampled)
+        return ab[:, 0], ab[:, 1]
+
+    def p_real(self, logits: torch.Tensor) -> torch.Tensor:
+        """Calibrated P(real MNIST) from raw logits [N, 2]."""
+        a, b = self.platt_for(logits)
+        return torch.sigmoid(a * logits[:, 0] + b)
+
     @torch.inference_mode()
     def explain(self, digits: np.ndarray) -> list[dict]:
         """Per digit: calibrated p_real, p_pixels_intact, the faint-pixel count, and how much
         of the verdict's (calibrated) logit came from the histogram and from the CNN."""
         t = torch.from_numpy(np.ascontiguousarray(digits, np.uint8)).reshape(-1, 28, 28)
         hist, cnn = self.parts(t)
-        a, b = self.platt.tolist()
-        logit = hist[:, 0] + cnn[:, 0]
-        p_real = torch.sigmoid(a * logit + b)
-        p_intact = torch.sigmoid(hist[:, 1] + cnn[:, 1])
+        logits = hist + cnn
+        a, b = self.platt_for(logits)
+        p_real = self.p_real(logits)
+        p_intact = torch.sigmoid(logits[:, 1])
         faint = faint_mask(t.numpy()).sum((1, 2))
         return [{"p_real": round(float(p), 4), "p_pixels_intact": round(float(q), 4), "faint_grey_pixels": int(f),
                  "from_histogram": round(float(a * h), 3), "from_cnn": round(float(a * c + b), 3)}
-                for p, q, f, h, c in zip(p_real, p_intact, faint, hist[:, 0], cnn[:, 0])]
+                for p, q, f, h, c, a, b in zip(p_real, p_intact, faint, hist[:, 0], cnn[:, 0], a, b)]
 
 
 # ---------------------------------------------------------------------------- data
@@ -227,12 +241,10 @@ def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: in
     t0 = time.time()
     G = load_generator(weights_dir)
     real_all = load_mnist(data_dir, train=True)[0].numpy()
-    real_train, real_cal = real_all[:N_REAL_TRAIN], real_all[N_REAL_TRAIN:]
     rng = np.random.default_rng(seed)
-    real_train = real_train[rng.permutation(len(real_train))[:n_per_class]]
-    n_cal = min(len(real_cal), n_per_class // 4)
+    real_train = real_all[:N_REAL_TRAIN][rng.permutation(N_REAL_TRAIN)[:n_per_class]]
     train = labelled_set(real_train, fakes(G, TRAIN_SEEDS, n_per_class, varied=True), n_round_trip, seed=1)
-    cal = labelled_set(real_cal[:n_cal], fakes(G, CALIBRATION_SEEDS, n_cal, varied=True), n_round_trip // 4, seed=2)
+    cal = calibration_set(weights_dir, data_dir, n_per_class, n_round_trip)
     log(f"data: {len(train[0])} training and {len(cal[0])} calibration digits ({time.time() - t0:.0f} s)")
 
     model = Verdict()
@@ -262,8 +274,7 @@ def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: in
             if stale >= patience:
                 break  # converged: the held-out loss stopped improving
     model.load_state_dict(best_state)
-    out = logits_of(model, cal[0])[:, 0].clone()  # a normal tensor: fit_platt differentiates through it
-    model.platt.copy_(torch.tensor(M.fit_platt(out, cal[1])))
+    calibrate(model, cal[0], cal[1])
     model.save_pretrained(weights_dir / "verdict")
     (weights_dir / "verdict" / "README.md").unlink(missing_ok=True)  # the mixin's empty model card: the README covers it
     log(f"saved {weights_dir / 'verdict'}: best held-out loss {best:.4f} after {epoch} epochs ({time.time() - t0:.0f} s)")
@@ -272,6 +283,25 @@ def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: in
                                 "calibration_digits": len(cal[0]), "seconds": round(time.time() - t0)}
     write_metrics(weights_dir, measurements)
     return model
+
+
+def calibrate(model: Verdict, digits: torch.Tensor, is_real: torch.Tensor) -> None:
+    """Platt-scale the verdict on held-out digits, separately for those the intact head calls
+    intact and resampled: one scale for both would leave the resampled ones overconfident."""
+    from . import metrics as M
+
+    logits = logits_of(model, digits).clone()  # a normal tensor: fit_platt differentiates through it
+    intact = logits[:, 1] >= 0
+    for buffer, rows in [(model.platt, intact), (model.platt_resampled, ~intact)]:
+        buffer.copy_(torch.tensor(M.fit_platt(logits[rows, 0], is_real[rows])))
+
+
+def calibration_set(weights_dir: Path, data_dir: str | Path, n_per_class: int = 10_000, n_round_trip: int = 2_000) -> tuple:
+    """The held-out calibration digits train_verdict uses (the same digits, seeds and round trips)."""
+    G = load_generator(weights_dir)
+    real_cal = load_mnist(data_dir, train=True)[0].numpy()[N_REAL_TRAIN:]
+    n_cal = min(len(real_cal), n_per_class // 4)
+    return labelled_set(real_cal[:n_cal], fakes(G, CALIBRATION_SEEDS, n_cal, varied=True), n_round_trip // 4, seed=2)
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -289,8 +319,7 @@ def evaluate_verdict(weights_dir: Path, data_dir: str | Path, model: Verdict, G:
     D = Discriminator.from_pretrained(weights_dir / "discriminator", strict=True).eval()
 
     def p_real(digits: np.ndarray) -> torch.Tensor:
-        a, b = model.platt.tolist()
-        return torch.sigmoid(a * logits_of(model, torch.from_numpy(digits))[:, 0] + b)
+        return model.p_real(logits_of(model, torch.from_numpy(digits)))
 
     def p_intact(digits: np.ndarray) -> torch.Tensor:
         return torch.sigmoid(logits_of(model, torch.from_numpy(digits))[:, 1])
@@ -339,7 +368,7 @@ def load_verdict(weights_dir: str | Path) -> Verdict:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m gan.verdict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["train", "evaluate"])
+    p.add_argument("command", choices=["train", "calibrate", "evaluate"], help="calibrate: refit only the Platt scaling, then evaluate")
     p.add_argument("--weights", default="weights", help="the folder holding generator/ (default: weights)")
     p.add_argument("--data-dir", default="data", help="torchvision MNIST layout or .npz (default: data)")
     p.add_argument("--threads", type=int, default=2)
@@ -350,6 +379,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "train":
             train_verdict(weights, args.data_dir)
         else:
+            if args.command == "calibrate":
+                model = Verdict()  # every network weight must load; the calibration is refitted here
+                missing, unexpected = model.load_state_dict(load_file(weights / "verdict" / "model.safetensors"), strict=False)
+                if unexpected or not set(missing) <= {"platt", "platt_resampled"}:
+                    sys.exit(f"error: {weights / 'verdict'} does not hold this model's weights (missing {missing}, unexpected {unexpected})")
+                model.eval()
+                calibrate(model, *calibration_set(weights, args.data_dir)[:2])
+                model.save_pretrained(weights / "verdict")
+                (weights / "verdict" / "README.md").unlink(missing_ok=True)
             measurements = json.loads((weights / "verdict" / "metrics.json").read_text()) if (weights / "verdict" / "metrics.json").exists() else {}
             measurements.update(evaluate_verdict(weights, args.data_dir, load_verdict(weights), load_generator(weights)))
             write_metrics(weights, measurements)

@@ -93,7 +93,7 @@ def test_tampered_or_incomplete_verdict_weights_are_refused(tmp_path):
     from gan.verdict import Verdict
 
     copy = tmp_path / "weights"
-    shutil.copytree(WEIGHTS, copy, ignore=shutil.ignore_patterns("baseline_mlp", "*.gif", "*.png", "*.jsonl"))
+    shutil.copytree(WEIGHTS, copy, ignore=shutil.ignore_patterns("*.gif", "*.png", "*.jsonl"))  # what checksums.json lists
     blob = bytearray((copy / "verdict" / "model.safetensors").read_bytes())
     blob[-1] ^= 1
     (copy / "verdict" / "model.safetensors").write_bytes(bytes(blob))
