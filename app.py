@@ -33,7 +33,7 @@ import gradio as gr  # noqa: E402
 
 from gan import ui  # noqa: E402
 from gan.studio import Studio, WeightsError  # noqa: E402
-from tabs import discriminator, game, generate, model  # noqa: E402
+from tabs import discriminator, game, generate, lab, model  # noqa: E402
 
 ui.write_gradio_images_once()
 
@@ -58,6 +58,8 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
         game.build(studio)
     with gr.Tab("Model"):
         model.build(studio)
+    with gr.Tab("Training lab"):
+        lab.build(studio)
 
 demo.queue(default_concurrency_limit=2, max_size=256)
 MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding

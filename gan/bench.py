@@ -22,13 +22,28 @@ import time
 from pathlib import Path
 from typing import IO, Callable
 
-import numpy as np
-import torch
-from PIL import Image
-from torch.utils.flop_counter import FlopCounterMode
 
-from .procs import memory_mb, start_app, stop, wait_ready
-from .studio import Studio, resolve_weights
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--weights", default=None, help="weights folder or Hub repo (default: $GAN_WEIGHTS, else weights/)")
+    p.add_argument("--repeats", type=int, default=100, help="timed calls per measurement (default 100)")
+    p.add_argument("--cold-runs", type=int, default=3, help="app cold starts (default 3)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads in process (default 1, as app.py)")
+    p.add_argument("--smoke", action="store_true", help="5 repeats, 1 cold start: checks the benchmark works")
+    p.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from .procs import memory_mb, start_app, stop, wait_ready  # noqa: E402
+from .studio import Studio, resolve_weights  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIDERS = {"thickness": 0.5, "slant": -0.4, "width": 0.3, "height": 0.0, "pc1": 0.2, "pc2": 0.0, "pc3": -0.1, "pc4": 0.0}
@@ -241,14 +256,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--weights", default=None, help="weights folder or Hub repo (default: $GAN_WEIGHTS, else weights/)")
-    p.add_argument("--repeats", type=int, default=100, help="timed calls per measurement (default 100)")
-    p.add_argument("--cold-runs", type=int, default=3, help="app cold starts (default 3)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads in process (default 1, as app.py)")
-    p.add_argument("--smoke", action="store_true", help="5 repeats, 1 cold start: checks the benchmark works")
-    p.add_argument("--json", type=Path, help="also write the rows as JSON here")
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     n, cold_runs = (5, 1) if args.smoke else (args.repeats, args.cold_runs)
     torch.set_num_threads(args.threads)
     started = time.perf_counter()

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 LISTING = "checksums.json"
@@ -42,6 +42,14 @@ def verify_checksums(folder: Path) -> None:
             raise WeightsError(f"weights file does not match its checksum (truncated or modified): {path}")
 
 
-if __name__ == "__main__":
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "weights")
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m gan.checksums", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folder", nargs="?", default="weights", type=Path, help="weights folder (default: weights)")
+    folder = p.parse_args(argv).folder
+    if not folder.is_dir():
+        p.error(f"no such folder: {folder}")
     print(f"wrote {folder / LISTING}: {len(write_checksums(folder))} files")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,12 +11,28 @@ from __future__ import annotations
 import argparse
 import sys
 
-import torch
-import torch.nn.functional as F
-from tqdm import tqdm
 
-from .data import DataError, load_mnist, to_model_range
-from .models import Classifier
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.classifier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
+    p.add_argument("--out", default="weights/classifier", help="where save_pretrained writes (default: weights/classifier)")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak of the one-cycle schedule (default: 3e-3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 keeps torch's default")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from .data import DataError, load_mnist, to_model_range  # noqa: E402
+from .models import Classifier  # noqa: E402
 
 
 def random_affine(x: torch.Tensor, degrees: float = 10, scale: float = 0.1, shift: float = 2) -> torch.Tensor:
@@ -44,15 +60,7 @@ def accuracy(model: Classifier, images: torch.Tensor, labels: torch.Tensor, batc
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.classifier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
-    p.add_argument("--out", default="weights/classifier", help="where save_pretrained writes (default: weights/classifier)")
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=3e-3, help="peak of the one-cycle schedule (default: 3e-3)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 keeps torch's default")
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)

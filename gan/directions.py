@@ -18,11 +18,22 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-import torch
 
-from .models import Generator
-from .sampling import images_from_latents, latents_from_seeds
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.directions", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", default="weights", help="folder with generator/; directions.json is written there")
+    p.add_argument("--samples", type=int, default=20_000, help="generated digits to fit on")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from .models import Generator  # noqa: E402
+from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
 
 ATTRIBUTES = ("thickness", "slant", "width", "height")
 N_PRINCIPAL = 4
@@ -79,22 +90,30 @@ def fit_principal(generator: Generator, k: int = N_PRINCIPAL, n: int = 20_000, s
     h = torch.cat([z, torch.nn.functional.one_hot(labels, 10).float()], 1)
     feats = first(h).double()
     feats = feats - feats.mean(0)
-    _, _, v = torch.linalg.svd(feats, full_matrices=False)
-    coords = feats @ v[:k].T  # [n, k] principal coordinates
+    if n < feats.shape[1]:  # fewer samples than features (the Studio's quick fit): eigenvectors of the n x n Gram
+        # matrix give the same coordinates (feats = U S V^T, feats feats^T = U S^2 U^T, coords = U S), ~10x faster.
+        eigenvalues, u = torch.linalg.eigh(feats @ feats.T)  # ascending
+        coords = u[:, -k:].flip(1) * eigenvalues[-k:].flip(0).clamp_min(0).sqrt()
+    else:
+        _, _, v = torch.linalg.svd(feats, full_matrices=False)
+        coords = feats @ v[:k].T  # [n, k] principal coordinates
     coords = coords / coords.std(0)
     u = torch.linalg.lstsq(coords, z.double()).solution  # z ~ coords @ u: row i is axis i in z
     return [(row / row.norm()).float() for row in u]
 
 
+def fit_all(generator: Generator, samples: int = 20_000, principal_samples: int | None = None) -> dict[str, list[float]]:
+    """Every slider's direction, by name: the named ones, then pc1..pc4 (the app's order)."""
+    named = fit_named(generator, samples)
+    principal = fit_principal(generator, n=principal_samples or samples)
+    return {**{k: v.tolist() for k, v in named.items()}, **{f"pc{i + 1}": v.tolist() for i, v in enumerate(principal)}}
+
+
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.directions", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", default="weights", help="folder with generator/; directions.json is written there")
-    p.add_argument("--samples", type=int, default=20_000, help="generated digits to fit on")
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     g = Generator.from_pretrained(Path(args.weights) / "generator")
-    named = fit_named(g, args.samples)
-    principal = fit_principal(g, n=args.samples)
-    directions = {**{k: v.tolist() for k, v in named.items()}, **{f"pc{i + 1}": v.tolist() for i, v in enumerate(principal)}}
+    directions = fit_all(g, args.samples)
+    named = {k: torch.tensor(directions[k]) for k in ATTRIBUTES}
     out = Path(args.weights) / "directions.json"
     out.write_text(json.dumps({"z_dim": g.z_dim, "directions": directions}))
     # Report what each named direction does, measured on fresh digits at -2 and +2.

@@ -17,13 +17,27 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
 
-from . import metrics as M
-from .data import DataError, load_mnist
-from .models import Classifier, Discriminator, Generator
-from .sampling import images_from_latents, latents_from_seeds, sample
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", default="weights", help="folder with generator/ and discriminator/ (default: weights)")
+    p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
+    p.add_argument("--app-assets", action=argparse.BooleanOptionalAction, default=True,
+                   help="also write calibration.json, training_curves.png and real_digits.npz for the app (default: on)")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from . import metrics as M  # noqa: E402
+from .data import DataError, load_mnist  # noqa: E402
+from .models import Classifier, Discriminator, Generator  # noqa: E402
+from .sampling import images_from_latents, latents_from_seeds, sample  # noqa: E402
 
 SEEDS = range(0, 10_000)  # evaluation samples
 CALIBRATION_SEEDS = range(50_000, 60_000)  # fresh fakes for D's calibration and ROC AUC
@@ -134,13 +148,7 @@ def markdown_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", default="weights", help="folder with generator/ and discriminator/ (default: weights)")
-    p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
-    p.add_argument("--app-assets", action=argparse.BooleanOptionalAction, default=True,
-                   help="also write calibration.json, training_curves.png and real_digits.npz for the app (default: on)")
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     t0 = time.time()
     weights = Path(args.weights)
     G = Generator.from_pretrained(weights / "generator", strict=True).eval()

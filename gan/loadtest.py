@@ -29,12 +29,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
-import numpy as np
-from PIL import Image, ImageOps
 
-from .procs import memory_mb, start_app, stop, wait_ready
-from .studio import SLIDER_RANGE
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.loadtest", description=__doc__.split("\n")[0])
+    p.add_argument("--clients", type=int, help="concurrent visitors (default 50; smoke 10)")
+    p.add_argument("--requests", type=int, help="total API requests (default 5000; smoke 200)")
+    p.add_argument("--max-seconds", type=float, help="stop starting requests after this (default 600; smoke 60)")
+    p.add_argument("--think-ms", type=float, help="mean pause between a visitor's actions, exponentially distributed "
+                   "(default 5000: a person looks at each result for a few seconds; smoke 300)")
+    p.add_argument("--url", help="a running server on this machine, instead of starting app.py")
+    p.add_argument("--pid", type=int, help="with --url: the server's process id, to report its memory")
+    p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--smoke", action="store_true", help="short bounded run for CI; exit 1 on any failed request")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
+
+from .procs import memory_mb, start_app, stop, wait_ready  # noqa: E402
+from .studio import SLIDER_RANGE  # noqa: E402
 
 API = "/gradio_api"
 ENDPOINTS = ("generate", "grid", "score", "score_files")  # the API calls: these make up the request budget
@@ -266,17 +284,7 @@ def markdown(res: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--clients", type=int, help="concurrent visitors (default 50; smoke 10)")
-    p.add_argument("--requests", type=int, help="total API requests (default 5000; smoke 200)")
-    p.add_argument("--max-seconds", type=float, help="stop starting requests after this (default 600; smoke 60)")
-    p.add_argument("--think-ms", type=float, help="mean pause between a visitor's actions, exponentially distributed "
-                   "(default 5000: a person looks at each result for a few seconds; smoke 300)")
-    p.add_argument("--url", help="a running server on this machine, instead of starting app.py")
-    p.add_argument("--pid", type=int, help="with --url: the server's process id, to report its memory")
-    p.add_argument("--json", type=Path, help="also write the results here")
-    p.add_argument("--smoke", action="store_true", help="short bounded run for CI; exit 1 on any failed request")
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     args.command = "python -m gan.loadtest " + " ".join(sys.argv[1:] if argv is None else argv)
     defaults = (10, 200, 60.0, 300.0) if args.smoke else (50, 5000, 600.0, 5000.0)
     for key, value in zip(("clients", "requests", "max_seconds", "think_ms"), defaults):

@@ -5,6 +5,11 @@ Non-saturating BCE (Goodfellow et al. 2014), with D(x) = sigmoid(logit):
 softplus(-l) = -log sigmoid(l) and softplus(l) = -log(1 - sigmoid(l)) compute these without
 overflow for any logit.
 
+The original minimax ("saturating") loss gives G the other side of D's objective:
+    G: log(1 - D(G(z)))   (minimised)
+Its gradient vanishes exactly when G most needs it: while D confidently rejects G's samples
+(D(G(z)) near 0, log(1 - D) flat), which is why the non-saturating form is the default.
+
 WGAN-GP (Gulrajani et al. 2017): the critic maximises E[D(x)] - E[D(G(z))] with a penalty
 that keeps its gradient norm near 1 on points between real and fake samples.
 """
@@ -25,6 +30,10 @@ def g_loss_bce(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def g_loss_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
+    return -F.softplus(fake_logits).mean()  # log(1 - sigmoid(l)) = -softplus(l)
+
+
 def d_loss_wgan(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     return fake_logits.mean() - real_logits.mean()
 
@@ -33,12 +42,15 @@ def g_loss_wgan(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
 
 
-def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """E[(||grad critic(x_hat)|| - 1)^2] at random points x_hat on the lines between real and fake."""
-    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device)
+def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
+                     rng: torch.Generator | None = None) -> torch.Tensor:
+    """E[(||grad critic(x_hat)|| - 1)^2] at random points x_hat on the lines between real and fake
+    (mixing weights from `rng`, or torch's global generator when None)."""
+    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, generator=rng)
     x_hat = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
-LOSSES = {"bce": (d_loss_bce, g_loss_bce), "wgan-gp": (d_loss_wgan, g_loss_wgan)}
+# D's loss is the same for both BCE forms; only G's differs.
+LOSSES = {"bce": (d_loss_bce, g_loss_bce), "minimax": (d_loss_bce, g_loss_minimax), "wgan-gp": (d_loss_wgan, g_loss_wgan)}

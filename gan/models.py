@@ -24,11 +24,27 @@ repo id)` loads either.
 
 from __future__ import annotations
 
+import os
+
 import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 N_CLASSES = 10
+
+
+class HubModel(PyTorchModelHubMixin):
+    """PyTorchModelHubMixin without the bare `print("Loading weights from local directory")`
+    that huggingface_hub 2.4 makes on every local load (a print, so no logging setting
+    silences it). Loading is the mixin's own; a Hub repo id goes through it unchanged."""
+
+    @classmethod
+    def _from_pretrained(cls, *, model_id: str, map_location: str = "cpu", strict: bool = False, revision=None,
+                         cache_dir=None, force_download=False, local_files_only=False, token=None, **model_kwargs):
+        if os.path.isdir(model_id):
+            return cls._load_as_safetensor(cls(**model_kwargs), os.path.join(model_id, "model.safetensors"), map_location, strict)
+        return super()._from_pretrained(model_id=model_id, map_location=map_location, strict=strict, revision=revision, cache_dir=cache_dir,
+                                        force_download=force_download, local_files_only=local_files_only, token=token, **model_kwargs)
 
 
 def as_label_vectors(labels: torch.Tensor, n_classes: int = N_CLASSES) -> torch.Tensor:
@@ -40,7 +56,7 @@ def as_label_vectors(labels: torch.Tensor, n_classes: int = N_CLASSES) -> torch.
     return torch.eye(n_classes, device=labels.device)[labels.long()]
 
 
-class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+class Generator(nn.Module, HubModel, library_name="mnist-gan-studio", license="mit"):
     def __init__(self, arch: str = "dcgan", z_dim: int = 64, width: int = 128, n_classes: int = N_CLASSES):
         super().__init__()
         if arch not in ("dcgan", "mlp"):
@@ -74,7 +90,7 @@ def sn(layer: nn.Module) -> nn.Module:
     return nn.utils.parametrizations.spectral_norm(layer)
 
 
-class Discriminator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+class Discriminator(nn.Module, HubModel, library_name="mnist-gan-studio", license="mit"):
     def __init__(self, arch: str = "dcgan", width: int = 64, feature_dim: int = 256, n_classes: int = N_CLASSES,
                  aux_classifier: bool = False):
         super().__init__()
@@ -117,7 +133,7 @@ class Discriminator(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-stu
         return self.both(x, labels)[0]
 
 
-class Classifier(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+class Classifier(nn.Module, HubModel, library_name="mnist-gan-studio", license="mit"):
     """A small VGG-style MNIST classifier: the app's digit reader and the metrics' feature
     extractor (its 128-d penultimate layer stands in for Inception features on MNIST)."""
 

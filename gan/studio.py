@@ -8,6 +8,7 @@ arguments and raises `InputError` with a message fit to show the visitor.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ import torch
 from torch.nn.utils import parametrize
 from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
-from .checksums import WeightsError, verify_checksums
+from . import assets
+from .checksums import WeightsError
 from .models import Classifier, Discriminator, Generator
 from .preprocess import ImageError, open_image, to_mnist
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
@@ -118,7 +120,8 @@ def resolve_weights(spec: str | Path | None = None) -> Path:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(str(spec)))
-    raise WeightsError(f"weights folder not found: {spec}")
+    raise WeightsError(f"weights folder not found: {spec} (GAN_WEIGHTS names a weights folder or a Hub repo id; "
+                       "a non-editable `pip install .` copies the code, not weights/)")
 
 
 def _load(cls: type, path: Path) -> torch.nn.Module:
@@ -173,25 +176,33 @@ class Studio:
 
     def __init__(self, weights: str | Path | None = None):
         folder = resolve_weights(weights)
-        verify_checksums(folder)
+        assets.verify(folder)  # a training run's folder (runs/<name>) has no checksums: gan.assets says what stands in
         self.folder = folder
         self.generator: Generator = fold_batchnorm(_load(Generator, folder / "generator"))
         self.discriminator: Discriminator = freeze_spectral_norm(_load(Discriminator, folder / "discriminator"))
-        self.classifier: Classifier = fold_batchnorm(_load(Classifier, folder / "classifier"))
-        self.verdict: Verdict = _load(Verdict, folder / "verdict")  # the headline real-vs-generated detector
-        dirs = _read_json(folder / "directions.json")["directions"]
+        self.classifier: Classifier = fold_batchnorm(_load(Classifier, assets.find(folder, "classifier")))
+        dirs = assets.directions(folder, self.generator)
         self.slider_names: list[str] = list(dirs)
         self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]
-        calib = _read_json(folder / "calibration.json")
-        self.calibration = (calib["scale"], calib["bias"])
-        self.gan_d_histogram = calib["histogram"]  # the GAN's own D: bins and real/generated shares
-        self.verdict_metrics = _read_json(folder / "verdict" / "metrics.json")
-        self.score_histogram = self.verdict_metrics["histogram"]  # the verdict's, for the app's plot
+        digits_path = assets.find(folder, "real_digits.npz")
         try:
-            with np.load(folder / "real_digits.npz", allow_pickle=False) as f:
+            with np.load(digits_path, allow_pickle=False) as f:
                 self.real_digits, self.real_labels = f["images"], f["labels"]
         except (OSError, ValueError, KeyError) as e:
-            raise WeightsError(f"could not read {folder / 'real_digits.npz'}: {e}") from e
+            raise WeightsError(f"could not read {digits_path}: {e}") from e
+        calib = assets.calibration(folder, self.discriminator, self.generator, self.real_digits)
+        self.calibration = (calib["scale"], calib["bias"])
+        self.score_histogram = calib["histogram"]  # bins and the real/generated shares, for the plot
+        # The headline real-vs-generated detector, trained against this generator (gan/verdict.py);
+        # a training run has none yet (gan.ship trains it), and then p_real is the GAN's own D.
+        self.verdict: Verdict | None = None
+        self.verdict_metrics: dict | None = None
+        if (folder / "verdict").exists():
+            self.verdict = _load(Verdict, folder / "verdict")
+            self.verdict_metrics = _read_json(folder / "verdict" / "metrics.json")
+            self.score_histogram = self.verdict_metrics["histogram"]  # the verdict's, for the app's plot
+        else:
+            logging.getLogger("gan.assets").warning("%s has no verdict/: p_real is the GAN's own discriminator's (python -m gan.ship trains the detector)", folder)
 
     # -------------------------------------------------------------- generate
 
@@ -272,8 +283,9 @@ class Studio:
         p_gan_d = torch.sigmoid(a * logits + b)
         probs = torch.softmax(self.classifier(x), 1)
         conf, digit = probs.max(1)
+        verdicts = self.verdict.explain(digits) if self.verdict is not None else [{"p_real": round(float(p), 4)} for p in p_gan_d]
         return [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4)}
-                for v, p, d, c, l in zip(self.verdict.explain(digits), p_gan_d, digit, conf, logits)]
+                for v, p, d, c, l in zip(verdicts, p_gan_d, digit, conf, logits)]
 
     # -------------------------------------------------------------- game
 

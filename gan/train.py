@@ -1,14 +1,17 @@
 """Train the class-conditional GAN on MNIST: one plain adversarial loop.
 
-    python -m gan.train --data-dir ../shared/data --out weights
+    python -m gan.train --data-dir ../shared/data --out runs/dcgan
 
-Each step trains D on a real batch and a fake batch (its labels are the real batch's), then
-trains G on D's feedback. With --aux-weight > 0 (the default), D also learns to name the
-digit of real images and G is also trained to make D name the digit it was asked for (AC-GAN).
+Each step (`gan.step.train_step`, which the Space's Training lab runs too) trains D on a real
+batch and a fake batch (its labels are the real batch's), then trains G on D's feedback. With
+--aux-weight > 0 (the default), D also learns to name the digit of real images and G is also
+trained to make D name the digit it was asked for (AC-GAN).
 Every setting lives in `Config` below; `--help` lists them all.
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
-that ships), discriminator/, samples.png and progress.gif.
+that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
+serve it as it is with `GAN_WEIGHTS=runs/dcgan python app.py`, and make it the shipped model
+with `python -m gan.ship runs/dcgan --data-dir ../shared/data`.
 """
 
 from __future__ import annotations
@@ -17,29 +20,19 @@ import argparse
 import copy
 import dataclasses
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from tqdm import tqdm
-
-from .data import DataError, load_mnist, to_model_range
-from .losses import LOSSES, gradient_penalty
-from .models import Discriminator, Generator
-from .sampling import images_from_latents, latents_from_seeds
-from .viz import grid, save_gif, upscale
-
 
 @dataclass
 class Config:
     data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
-    out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go
+    out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
-    loss: str = "bce"  # bce (non-saturating) | wgan-gp
+    loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp
     epochs: int = 50
     batch_size: int = 128
     lr_g: float = 2e-4
@@ -74,8 +67,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
         else:
             p.add_argument(flag, type={"int": int, "float": float, "str": str}[f.type], default=f.default, help=help_)
     cfg = Config(**vars(p.parse_args(argv)))
+    from .losses import LOSSES  # after parsing: --help answers without importing torch
+
     if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
-        p.error("--arch must be dcgan|mlp, --loss bce|wgan-gp, --device auto|cpu|cuda|mps")
+        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp, --device auto|cpu|cuda|mps")
     return cfg
 
 
@@ -88,6 +83,20 @@ def _field_comments() -> dict[str, str]:
         if ":" in line and "#" in line:
             out[line.split(":")[0].strip()] = line.split("#", 1)[1].strip()
     return out
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and usage errors answer here, before torch is imported (0.1 s, not 3-8 s)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from .data import DataError, load_mnist, to_model_range  # noqa: E402
+from .models import Discriminator, Generator  # noqa: E402
+from .step import build, train_step  # noqa: E402
+from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
+from .viz import grid, save_gif, upscale  # noqa: E402
 
 
 def pick_device(name: str) -> torch.device:
@@ -140,7 +149,7 @@ def trim_log(path: Path, last_step: int) -> None:
 
 def train(cfg: Config) -> Path:
     out = Path(cfg.out)
-    (out / "grids").mkdir(parents=True, exist_ok=True)
+    started = time.time()
     device = pick_device(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -150,11 +159,8 @@ def train(cfg: Config) -> Path:
     steps_per_epoch = len(data) // cfg.batch_size or 1
     total_steps = cfg.epochs * steps_per_epoch
 
-    G = Generator(cfg.arch, cfg.z_dim, cfg.g_width).to(device)
-    D = Discriminator(cfg.arch, cfg.d_width, aux_classifier=cfg.aux_weight > 0).to(device)
+    G, D, opt_g, opt_d = build(cfg, device)
     ema = copy.deepcopy(G).eval()
-    opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
 
     def lr_factor(step: int) -> float:
         start = cfg.lr_decay_start * total_steps
@@ -162,7 +168,6 @@ def train(cfg: Config) -> Path:
 
     sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lr_factor)
     sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lr_factor)
-    d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
     step, seconds = 0, 0.0
     ckpt_path = out / "checkpoint.pt"
     if cfg.resume:
@@ -183,7 +188,10 @@ def train(cfg: Config) -> Path:
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # a crash mid-write never leaves a half checkpoint
 
     last_step = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
+    (out / "grids").mkdir(parents=True, exist_ok=True)  # only now: a start that fails (bad data, no checkpoint) leaves no empty folders
     log = open(out / "train_log.jsonl", "a")
+    # The whole run's bar (its ETA is the one that matters), above each epoch's bar.
+    run_bar = tqdm(total=last_step, initial=step, desc="run", unit="step", file=sys.stdout, position=0)
     sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
     n_sums, t_last = 0, time.time()
     try:
@@ -191,47 +199,20 @@ def train(cfg: Config) -> Path:
             epoch, first = divmod(step, steps_per_epoch)
             # The epoch's shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
             order = torch.randperm(len(data), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)).to(device)
-            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch)
+            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch, position=1, leave=False)
             G.train(); D.train()
             for i in bar:
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
                 real, y = data[idx], labels[idx]
 
-                # 1) D on real and fake: push real logits up, fake logits down (both heads).
-                D.requires_grad_(True)
-                for _ in range(cfg.d_steps):
-                    fake = G(torch.randn(len(y), cfg.z_dim, device=device), y)
-                    # One trunk pass over real and fake together (D has no batch norm, so this is
-                    # the same as two passes, and faster).
-                    c, u, cls = D.heads(torch.cat([real, fake.detach()]), torch.cat([y, y]))
-                    (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
-                    loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
-                    if cls is not None:  # D learns digits from real images only (fakes would teach it G's mistakes)
-                        loss_d = loss_d + cfg.aux_weight * F.cross_entropy(cls[:len(y)], y)
-                    if cfg.loss == "wgan-gp":
-                        loss_d = loss_d + cfg.gp_weight * (
-                            gradient_penalty(lambda x: D(x, y), real, fake) + gradient_penalty(D, real, fake))
-                    opt_d.zero_grad(set_to_none=True)
-                    loss_d.backward()
-                    opt_d.step()
-
-                # 2) G on D's feedback on the same fakes. D's weights are frozen for this pass:
-                #    G needs the gradient through D, not D's own weight gradients.
-                D.requires_grad_(False)
-                gc, gu, cls = D.heads(fake, y)
-                loss_g = g_loss_fn(gc) + g_loss_fn(gu)
-                if cls is not None:
-                    loss_g = loss_g + cfg.aux_weight * F.cross_entropy(cls, y)
-                opt_g.zero_grad(set_to_none=True)
-                loss_g.backward()
-                opt_g.step()
+                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg)
                 sched_g.step(); sched_d.step()
                 # Warm-up: early on the average would be dominated by G's random initial weights.
                 update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))
                 step += 1
 
-                sums["loss_d"] += loss_d.item(); sums["loss_g"] += loss_g.item()
-                sums["d_real"] += torch.sigmoid(rc).mean().item(); sums["d_fake"] += torch.sigmoid(fc).mean().item()
+                for k in sums:
+                    sums[k] += metrics[k]
                 n_sums += 1
                 if step % cfg.log_every == 0 or step == last_step:
                     now = time.time()
@@ -240,8 +221,9 @@ def train(cfg: Config) -> Path:
                     row = {"step": step, "epoch": step / steps_per_epoch, **{k: round(v / n_sums, 5) for k, v in sums.items()}, "seconds": round(seconds, 2)}
                     log.write(json.dumps(row) + "\n"); log.flush()
                     bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], dx=row["d_real"], dgz=row["d_fake"])
+                    run_bar.update(step - run_bar.n)
                     sums = dict.fromkeys(sums, 0.0); n_sums = 0
-                    if not all(map(torch.isfinite, (loss_d, loss_g))):
+                    if not all(map(math.isfinite, (metrics["loss_d"], metrics["loss_g"]))):
                         raise FloatingPointError(f"loss is not finite at step {step}: {row}")
             bar.close()
             if step % steps_per_epoch == 0 or step == last_step:
@@ -249,13 +231,21 @@ def train(cfg: Config) -> Path:
                 upscale(sample_grid(ema, device), 2).save(out / "grids" / f"epoch_{epoch + 1:03d}.png")
     except KeyboardInterrupt:
         save_checkpoint()
-        print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume")
+        print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume ({_wall(started, seconds)})")
         return out
     finally:
+        run_bar.close()
         log.close()
 
     export(cfg, G, D, ema, device, out)
+    print(f"done: {step:,} steps, {_wall(started, seconds)}")
     return out
+
+
+def _wall(started: float, seconds: float) -> str:
+    """This invocation's wall time, and the training time of the whole schedule so far (resumes included)."""
+    fmt = lambda s: f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{int(s % 60):02d}"
+    return f"wall time {fmt(time.time() - started)} for this run, {fmt(seconds)} of training in all"
 
 
 def export(cfg: Config, G: Generator, D: Discriminator, ema: Generator, device: torch.device, out: Path) -> None:
@@ -276,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
     try:
         train(cfg)
-    except DataError as e:
+    except (DataError, FileNotFoundError) as e:  # bad data, or --resume with no checkpoint: a sentence, not a traceback
         sys.exit(f"error: {e}")
 
 

@@ -27,6 +27,10 @@ def verdict_markdown(result: dict) -> str:
     """The headline verdict (the converged detector, gan/verdict.py), what drove it, and the
     GAN's own discriminator beside it."""
     p = result["p_real"]
+    if "p_pixels_intact" not in result:  # weights with no detector (a training run): the GAN's own D decides
+        label = "looks like a real MNIST digit" if p >= 0.5 else "looks generated (or not MNIST-like)"
+        return (f"### P(real MNIST) = {p:.2f}: {label}\n(from the GAN's own discriminator: these weights have no "
+                f"trained detector yet)\n\nThe classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} confident).")
     if result["p_pixels_intact"] < 0.5:
         label = ("**uncertain**: this image was resampled on its way here (not an exact 28x28 digit), which erases "
                  "the fine grey-level evidence the detector relies on")
@@ -59,6 +63,8 @@ def evidence_picture(seen: np.ndarray | None) -> np.ndarray | None:
 def verdict_model_markdown(studio) -> str:
     """The Model tab's section on the headline verdict, from weights/verdict/metrics.json."""
     m = studio.verdict_metrics
+    if m is None:
+        return "## The verdict: real or generated?\n\nThese weights have no trained detector (`python -m gan.ship` trains one): `p_real` is the GAN's own discriminator's."
     exact, rt, intact, faint = m["exact_28x28"], m["round_trip"], m["pixels_intact_head"], m["faint_grey_pixels"]
     n = m["test_digits"]
     return "\n".join([
@@ -98,7 +104,7 @@ def game_reveal(right: bool, is_real: bool, verdict: dict) -> str:
     gan_d_says = "real" if verdict["p_real_gan_d"] >= 0.5 else "fake"
     return (f"### {'✅ Right' if right else '❌ Wrong'}: it was {truth}.\n"
             f"The converged detector said **{d_says}** (P(real) = {verdict['p_real']:.2f}, "
-            f"{verdict['faint_grey_pixels']} faint grey pixels), {'right' if d_right else 'wrong'}; "
+            f"{verdict.get('faint_grey_pixels', '?')} faint grey pixels), {'right' if d_right else 'wrong'}; "
             f"the GAN's own discriminator said {gan_d_says} (P(real) = {verdict['p_real_gan_d']:.2f}).")
 
 
@@ -158,14 +164,12 @@ def model_markdown(studio) -> str:
               "- **Loss**: non-saturating BCE (WGAN-GP available with `--loss wgan-gp`)"
               + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
               "", "## Reproduce", "", "```bash",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 60 --resume",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 76 --resume --aux-weight 0.1",
-              "python -m gan.train --data-dir ../shared/data --out weights --threads 2 --epochs 96 --resume --aux-weight 0.1",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 60 --resume",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 76 --resume --aux-weight 0.1",
+              "python -m gan.train --data-dir ../shared/data --out runs/dcgan --threads 2 --epochs 96 --resume --aux-weight 0.1",
               "python -m gan.classifier --data-dir ../shared/data --out weights/classifier",
-              "python -m gan.directions --weights weights",
-              "python -m gan.evaluate --weights weights --data-dir ../shared/data",
-              "python -m gan.checksums weights",
+              "python -m gan.ship runs/dcgan --data-dir ../shared/data   # copy into weights/, directions, metrics, calibration, checksums",
               "```"]
     return "\n".join(lines)
 

@@ -14,6 +14,8 @@ def build(studio: Studio) -> gr.Blocks:
         gr.Markdown(ui.model_markdown(studio))
         gr.Markdown(ui.verdict_model_markdown(studio))
         with gr.Row():
-            gr.Image(str(studio.folder / "training_curves.png"), label="training curves", interactive=False)
-            gr.Image(str(studio.folder / "progress.gif"), label="training progress (fixed seeds, rows = digits)", interactive=False, elem_classes="pixels")
+            # A training run's folder has no curves until gan.ship (gan.evaluate) plots them: an empty box, not a broken link.
+            existing = lambda name: str(studio.folder / name) if (studio.folder / name).exists() else None
+            gr.Image(existing("training_curves.png"), label="training curves", interactive=False)
+            gr.Image(existing("progress.gif"), label="training progress (fixed seeds, rows = digits)", interactive=False, elem_classes="pixels")
     return tab

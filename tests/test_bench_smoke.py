@@ -41,7 +41,7 @@ def test_smoke_run_prints_and_writes_every_row(tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "GAN_WEIGHTS": str(WEIGHTS), "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.run([sys.executable, "-m", "gan.bench", "--smoke", "--json", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)  # a hang guard, not a timing assert: a busy 2-core machine can be slow
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     rows = {r["name"]: r for r in json.loads(out.read_text())["rows"]}

@@ -77,7 +77,7 @@ def test_corrupt_data_dir_gives_a_clear_error(tmp_path):
         (raw / name).write_bytes(b"not an idx file")
     out = run_train("--data-dir", str(tmp_path), "--out", str(tmp_path / "run"))
     assert out.returncode != 0
-    assert "could not load MNIST from" in out.stderr and "Traceback" not in out.stderr
+    assert "is not an MNIST idx file" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_bad_npz_gives_a_clear_error(tmp_path):

@@ -1,0 +1,137 @@
+"""Training lab tab: train a small GAN on real MNIST digits in the Space, watch it learn, and
+break it on purpose with a preset. The work is gan.lab.run; this module wires it to the page.
+API: /lab (the settings as named parameters), a stream of updates whose last one carries the
+run's per-step log."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from gan.lab import MAX_SECONDS, MAX_STEPS, PRESET_NAMES, PRESETS, LabSettings, Update, run, signals
+from gan.studio import Studio
+
+MAX_POINTS = 300  # per chart series: longer runs are averaged into this many points
+# What the lab has done in this process (one run at a time: the lab's lane holds one): tests
+# read it to check that Stop and a closed page end a run ("cancelled"), not its budget.
+activity = {"runs": 0, "steps": 0, "running": False, "ended": ""}
+SETTING_NAMES = [f.name for f in dataclasses.fields(LabSettings) if f.name != "update_every"]
+
+
+def charts(log: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Long-format frames (step, value, series) for the three line charts, at most MAX_POINTS steps each."""
+    bucket = max(1, -(-len(log) // MAX_POINTS))
+    frame = pd.DataFrame(log)
+    if bucket > 1:  # average consecutive steps: the chart's shape, not 5,000 points
+        frame = frame.groupby(np.arange(len(frame)) // bucket).mean()
+    frame = frame.replace([np.inf, -np.inf], np.nan)
+
+    def long(cols: dict[str, str]) -> pd.DataFrame:
+        parts = [pd.DataFrame({"step": frame["step"], "value": frame[c], "series": name}) for c, name in cols.items()]
+        return pd.concat(parts, ignore_index=True)
+
+    return (long({"loss_d": "D loss", "loss_g": "G loss"}), long({"d_real": "D(x)", "d_fake": "D(G(z))"}),
+            long({"g_grad_norm": "|grad G|"}))
+
+
+def status(u: Update, s: LabSettings) -> str:
+    state = {"steps": "finished: step budget reached", "time": "finished: time cap reached",
+             "diverged": "stopped: the losses are no longer finite numbers (diverged)"}.get(u.stopped_by, "training...")
+    return (f"**{state}** step {u.step} of {s.steps}, {u.seconds:.1f} s of at most {s.max_seconds:.0f} s  \n"
+            f"read as the digit asked for: **{u.accuracy:.0%}** · class-histogram entropy **{u.entropy:.2f}** bits "
+            f"(3.32 = every digit equally often) · diversity **{u.diversity:.2f}** (1 = as varied as real digits)")
+
+
+def build(studio: Studio) -> gr.Blocks:
+    # Named parameters (and their defaults) are the API: client.submit(lr_g=0.01, api_name="/lab").
+    defaults = LabSettings()
+
+    def lab(arch=defaults.arch, loss=defaults.loss, lr_g=defaults.lr_g, lr_d=defaults.lr_d, beta1=defaults.beta1,
+            d_steps=defaults.d_steps, batch_size=defaults.batch_size, class_loss=defaults.class_loss, seed=defaults.seed,
+            steps=defaults.steps, max_seconds=defaults.max_seconds):
+        """Train from scratch and stream: sample grid, status, three charts, class histogram, and
+        a JSON summary; the last update's JSON adds the settings, the signals and the per-step log."""
+        try:
+            s = LabSettings(arch=arch, loss=loss, lr_g=float(lr_g), lr_d=float(lr_d), beta1=float(beta1),
+                            d_steps=int(d_steps), batch_size=int(batch_size), class_loss=float(class_loss),
+                            seed=int(seed), steps=int(steps), max_seconds=float(max_seconds)).validated()
+        except (TypeError, ValueError) as e:
+            raise gr.Error(f"Settings refused: {e}", print_exception=False) from None
+        log, updates, ended = [], [], "cancelled"
+        activity.update(runs=activity["runs"] + 1, running=True, ended="")
+        try:
+            for u in run(s, studio.classifier):
+                log += u.log
+                updates.append(u)
+                activity["steps"] += len(u.log)
+                losses, d_out, grad = charts(log)
+                hist = pd.DataFrame({"digit": [str(d) for d in range(10)], "share": u.histogram})
+                summary = u.summary()
+                if u.done:
+                    ended = u.stopped_by
+                    summary = {**summary, "settings": dataclasses.asdict(s), "signals": signals(updates, log), "log": log}
+                yield u.grid, status(u, s), losses, d_out, grad, hist, summary
+        finally:  # also when Gradio closes this generator: Stop, or the visitor's page went away
+            activity.update(running=False, ended=ended)
+
+    def fill(preset: str) -> list:
+        p = PRESETS[preset]
+        return [p.what, *[getattr(p.settings, n) for n in SETTING_NAMES]]
+
+    healthy = PRESETS["healthy"].settings
+    with gr.Blocks() as tab:
+        gr.Markdown("Train a small GAN on 12,000 real MNIST digits, right here, for up to a minute: the discriminator "
+                    "learns on real and fake digits, the generator learns from the discriminator's feedback. Pick a "
+                    "preset to break it on purpose. One run at a time (others wait in a queue, their place shown); "
+                    "the same settings and seed give the same run.")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                preset = gr.Dropdown(PRESET_NAMES, value="healthy", label="preset", elem_id="lab-preset")
+                about = gr.Markdown(PRESETS["healthy"].what, elem_id="lab-about")
+                with gr.Accordion("Settings", open=False, elem_id="lab-settings"):
+                    controls = {
+                        "arch": gr.Radio(["dcgan-small", "mlp"], value=healthy.arch, label="architecture",
+                                         info="a small conditional DCGAN, or the seed article's MLP"),
+                        "loss": gr.Radio(["bce", "minimax", "wgan-gp"], value=healthy.loss, label="loss",
+                                         info="non-saturating BCE, the original minimax (saturating), or WGAN-GP"),
+                        "lr_g": gr.Number(healthy.lr_g, label="G learning rate", minimum=1e-6, maximum=0.1),
+                        "lr_d": gr.Number(healthy.lr_d, label="D learning rate", minimum=1e-6, maximum=0.1),
+                        "beta1": gr.Slider(0.0, 0.99, value=healthy.beta1, step=0.01, label="Adam beta1"),
+                        "d_steps": gr.Slider(1, 10, value=healthy.d_steps, step=1, label="D steps per G step"),
+                        "batch_size": gr.Slider(8, 256, value=healthy.batch_size, step=8, label="batch size"),
+                        "class_loss": gr.Slider(0.0, 10.0, value=healthy.class_loss, step=0.1, label="class loss weight",
+                                                info="AC-GAN: D names real digits, G is rewarded when D names its digit"),
+                        "seed": gr.Number(healthy.seed, precision=0, label="seed", minimum=0),
+                        "steps": gr.Slider(10, MAX_STEPS, value=healthy.steps, step=10, label="step budget"),
+                        "max_seconds": gr.Slider(5, MAX_SECONDS, value=healthy.max_seconds, step=5, label="time cap (s)"),
+                    }
+                with gr.Row():
+                    train = gr.Button("Train", variant="primary", elem_id="lab-train")
+                    stop = gr.Button("Stop", variant="stop", elem_id="lab-stop")
+                state = gr.Markdown("", elem_id="lab-status")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    grid = gr.Image(label="samples: rows = digits 0-9, columns = fixed seeds", format="png", height=320,
+                                    elem_classes="pixels", interactive=False, elem_id="lab-grid")
+                    hist = gr.BarPlot(x="digit", y="share", label="what the reference classifier reads in them",
+                                      y_lim=[0, 1], elem_id="lab-hist")
+                with gr.Row():
+                    losses = gr.LinePlot(x="step", y="value", color="series", label="losses", elem_id="lab-losses")
+                    d_out = gr.LinePlot(x="step", y="value", color="series", label="mean D(x) and D(G(z))", y_lim=[0, 1],
+                                        elem_id="lab-d")
+                    grad = gr.LinePlot(x="step", y="value", color="series", label="G's gradient norm", elem_id="lab-grad")
+                result = gr.JSON(label="run summary (at the end: settings, signals and the per-step log)", open=False,
+                                 elem_id="lab-log")
+
+        settings = [controls[n] for n in SETTING_NAMES]
+        preset.change(fill, preset, [about, *settings], api_visibility="private", queue=False)
+        # Its own lane, one run at a time: a run holds one of the 2 vCPUs (one torch thread) for up
+        # to a minute, and /generate keeps the other.
+        event = train.click(lab, settings, [grid, state, losses, d_out, grad, hist, result], api_name="lab",
+                            concurrency_id="lab", concurrency_limit=1,
+                            show_progress="minimal", show_progress_on=[grid])  # the queue position shows on the grid
+        stop.click(None, None, None, cancels=[event])
+    return tab
