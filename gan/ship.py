@@ -9,6 +9,7 @@ step that does. It runs STEPS below in order, each a function of the Shipment:
   copy_run        generator/, discriminator/, samples.png, progress.gif, train_log.jsonl from the
                   run (never its checkpoint or grids); drops what was computed for the old model
   fit_directions  directions.json: the app's slider directions (python -m gan.directions)
+  web_export      web/: the generator and directions for the visitor's page (python -m gan.webexport)
   evaluate        metrics.json, calibration.json, training_curves.png, real_digits.npz
                   (python -m gan.evaluate: about 4 minutes on a 2-core CPU)
   verdict         verdict/: the real-vs-generated detector trained against this generator, frozen
@@ -52,6 +53,7 @@ def copy_run(s: Shipment) -> None:
     for name in DERIVED:
         (s.to / name).unlink(missing_ok=True)
     shutil.rmtree(s.to / "verdict", ignore_errors=True)  # the detector was trained against the old generator
+    shutil.rmtree(s.to / "web", ignore_errors=True)  # the page's copy of the old generator
     for name in ("generator", "discriminator"):
         shutil.rmtree(s.to / name, ignore_errors=True)
         shutil.copytree(s.run / name, s.to / name)
@@ -67,6 +69,15 @@ def fit_directions(s: Shipment) -> None:
     from . import directions
 
     directions.main(["--weights", str(s.to)])
+
+
+def web_export(s: Shipment) -> None:
+    from .webexport import export_web
+
+    if not (s.to / "directions.json").exists():  # fit_directions was skipped: no page model, rather than a stale one
+        print("   no directions.json: web/ left out (the page then renders through the server)")
+        return
+    print(f"wrote {export_web(s.to)}")
 
 
 def evaluate(s: Shipment) -> None:
@@ -86,7 +97,7 @@ def checksums(s: Shipment) -> None:
     print(f"wrote {s.to / LISTING}: {len(write_checksums(s.to))} files")
 
 
-STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, evaluate, verdict, checksums]
+STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, checksums]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ grid and an interpolation between two seeds. API: /generate, /grid, /interpolate
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import gradio as gr
 
@@ -14,6 +15,19 @@ from . import refuse
 
 
 SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"]  # /generate's named parameters
+WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
+
+
+def in_page_renderer(studio: Studio, control_ids: list[str]) -> gr.HTML:
+    """Load web/page.js, which renders slider, digit and seed changes in the page (README: "In
+    the browser"). The app serves its own files: web/ and the weights' web/ export only."""
+    weights = studio.folder / "web"
+    gr.set_static_paths([WEB, weights])
+    url = lambda path: f"gradio_api/file={path.as_posix()}"  # relative: works under a Space's root path too
+    start = (f"{{weightsUrl: new URL('{url(weights)}', location.href).href, kernelUrl: new URL('{url(WEB / 'kernel.wasm')}', "
+             f"location.href).href, controlIds: {control_ids!r}}}")
+    return gr.HTML("", visible="hidden", elem_id="gan-web-loader",
+                   js_on_load=f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}));")
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -69,7 +83,7 @@ def build(studio: Studio) -> gr.Blocks:
                 with gr.Row():
                     seed = gr.Number(value=42, precision=0, label="seed", elem_id="seed", scale=3)
                     dice = gr.Button("🎲 random seed", scale=1, elem_id="dice")
-                truncation = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="truncation ψ",
+                truncation = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="truncation ψ", elem_id="truncation",
                                        info="below 1: more typical digits; above 1: more unusual ones")
                 with gr.Accordion("Latent sliders", open=True):
                     gr.Markdown("Named directions were fitted to measured stroke thickness, slant, width and height "
@@ -110,10 +124,19 @@ def build(studio: Studio) -> gr.Blocks:
             frames_state = gr.State(None)
 
         controls = [digit, seed, truncation, *sliders]
+        in_page_renderer(studio, [c.elem_id for c in controls])
+        # In the page (web/page.js): every change is drawn there at once, with its recipe text, by a
+        # browser-only event (no request, and none of Gradio's per-request work in the page). The
+        # server renders at the end of a drag (release) and once other changes settle, for the
+        # exact PNG behind the download button: page.js clicks the hidden server_render button.
+        # Until the page's generator is ready, or where it cannot load, every change clicks it.
+        server_render = gr.Button(visible="hidden", elem_id="server-render")
+        gr.on([c.change for c in controls], None, controls, recipe, trigger_mode="multiple", show_progress="hidden",
+              js="(...v) => window.ganWeb ? window.ganWeb.show(v) : document.getElementById('server-render').click()")
         # Two lanes: /generate (about 1 ms of work) runs two at a time and never waits behind
         # grids, interpolations and uploads, which share a second lane of one at a time.
-        # One handler for every control; "always_last" drops stale frames while a drag is in flight.
-        gr.on([c.change for c in controls] + [s.release for s in sliders], generate, controls, [output, recipe],
+        # One handler for every trigger; "always_last" drops stale frames while a drag is in flight.
+        gr.on([server_render.click] + [s.release for s in [truncation, *sliders]], generate, controls, [output, recipe],
               api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
               preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")

@@ -1,0 +1,123 @@
+// The Generate tab's in-page renderer (loaded by tabs/generate.py once the tab is on screen).
+//
+// show(values) is a browser-only Gradio event on every control's change (see tabs/generate.py):
+// it draws the digit on a canvas over the server's image and returns the recipe text, computed
+// here exactly as gan.studio.Recipe.to_query writes it; no request is sent. A slider's own
+// `input` events draw even sooner (onInput): Gradio's event path takes ~10 ms on a busy machine.
+// The server renders (the hidden #server-render button, or a slider's release) only:
+//   - at the end of a drag, and SETTLE_MS after other changes (keys, typing, clicks), so the
+//     download button's PNG stays the server's bit-exact image: one request per gesture;
+//   - for every change while the generator is not ready or failed to load (no WebAssembly
+//     SIMD, a blocked file), and for values the server must refuse with a message.
+// window.ganWeb is the API; a "gan-web-draw" event on window reports each in-page render.
+import { SIZE, WebGenerator, randn, recipeQuery } from "./gan.js";
+
+const SETTLE_MS = 250;
+const MAX_SEED = 2 ** 32 - 1;
+const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
+
+export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }) {
+  if (window.ganWeb) return window.ganWeb;  // the tab was rendered again: keep the loaded generator
+  const t0 = performance.now();
+  let gen = null, seedCache = { seed: null, latent: null }, canvas = null, timer = null;
+  let last = null, drawn = "";  // Gradio's latest values, and the recipe on the canvas
+  let dragging = false;          // a pointer is down on a slider: its release asks the server
+  const api = { ready: false, error: null, readyMs: null, readyAt: null, draws: 0, serverRenders: 0, show };
+  document.addEventListener("pointerdown", (e) => { dragging = e.target.type === "range"; }, true);
+  for (const end of ["pointerup", "pointercancel"]) document.addEventListener(end, () => { dragging = false; }, true);
+  window.ganWeb = api;
+
+  WebGenerator.load(weightsUrl, kernelUrl).then((g) => {
+    gen = g;
+    api.ready = true;
+    api.readyMs = performance.now() - t0;  // from this module's start (the page's own code loaded)
+    api.readyAt = performance.now();       // from the page's navigation
+    document.addEventListener("input", onInput, true);
+  }).catch((e) => {  // no WebAssembly SIMD, a blocked file, ...: the server keeps rendering
+    api.error = String(e);
+    console.warn("in-page generator unavailable, the server renders:", e);
+  });
+
+  // Gradio's values [digit, seed, truncation, ...sliders] -> a recipe the server would accept
+  // (clamped as gan.studio clamps), or null when the server must answer (it explains refusals).
+  function parse(values) {
+    const [digit, seed, truncation, ...sliders] = values.map(Number);
+    if (values.slice(0, 3).some((v) => v === null || v === "") || sliders.length !== gen.sliderNames.length) return null;
+    if (!Number.isInteger(digit) || digit < 0 || digit > 9 || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) return null;
+    if (![truncation, ...sliders].every(Number.isFinite)) return null;
+    const [lo, hi] = gen.model.truncation_range, range = gen.model.slider_range;
+    return { digit, seed, truncation: clamp(truncation, lo, hi), sliders: sliders.map((s) => clamp(s, -range, range)) };
+  }
+
+  function latentOf(seed) {  // 64 numbers per seed, drawn once per seed change
+    if (seedCache.seed !== seed) seedCache = { seed, latent: randn(seed, gen.zDim) };
+    return seedCache.latent;
+  }
+
+  // A canvas laid over the server's <img> (same box, same scaling), re-attached if Gradio
+  // re-creates the image's container.
+  function surface() {
+    const img = document.querySelector(`#${outputId} img`);
+    const holder = img ? img.parentElement : document.querySelector(`#${outputId}`);
+    if (canvas && canvas.parentElement === holder) return canvas;
+    if (!holder) return null;
+    canvas = canvas || Object.assign(document.createElement("canvas"), { width: SIZE, height: SIZE, className: "gan-web" });
+    canvas.style.cssText = "position:absolute;inset:0;width:100%;height:100%;object-fit:contain;image-rendering:pixelated;pointer-events:none;";
+    if (getComputedStyle(holder).position === "static") holder.style.position = "relative";
+    holder.appendChild(canvas);
+    return canvas;
+  }
+
+  function draw(r) {
+    const key = JSON.stringify(r);
+    if (key === drawn && canvas && canvas.isConnected) return;
+    const target = surface();
+    if (!target) return;
+    const t = performance.now();
+    const pixels = gen.render(gen.latent(latentOf(r.seed), r.truncation, r.sliders), r.digit);
+    const ctx = target.getContext("2d");
+    const image = ctx.createImageData(SIZE, SIZE);
+    for (let q = 0; q < SIZE * SIZE; q++) {
+      image.data[4 * q] = image.data[4 * q + 1] = image.data[4 * q + 2] = pixels[q];
+      image.data[4 * q + 3] = 255;
+    }
+    ctx.putImageData(image, 0, 0);
+    drawn = key;
+    api.draws += 1;
+    window.dispatchEvent(new CustomEvent("gan-web-draw", { detail: { renderMs: performance.now() - t, recipe: r } }));
+  }
+
+  // Browser-only event: draw and return the recipe text; otherwise let the server answer.
+  function show(values) {
+    const r = api.ready && parse(values);
+    if (!r) {
+      clearTimeout(timer);
+      askServer();
+      return undefined;  // the server's answer fills the image and the recipe
+    }
+    last = values.slice();
+    draw(r);
+    clearTimeout(timer);
+    if (!dragging) timer = setTimeout(askServer, SETTLE_MS);  // a drag asks on release instead
+    return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders);
+  }
+
+  function askServer() {
+    const button = document.getElementById("server-render");
+    if (button) { api.serverRenders += 1; button.click(); }
+  }
+
+  // A slider thumb moved (drag or arrow key): draw from its value now, before Gradio's event.
+  function onInput(e) {
+    if (!last || e.target.type !== "range") return;
+    const holder = e.target.closest(controlIds.map((id) => `#${id}`).join(","));
+    const index = holder ? controlIds.indexOf(holder.id) : -1;
+    if (index < 0) return;
+    const values = last.slice();
+    values[index] = Number(e.target.value);
+    const r = parse(values);
+    if (r) draw(r);
+  }
+
+  return api;
+}
