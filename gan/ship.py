@@ -12,6 +12,8 @@ step that does. It runs STEPS below in order, each a function of the Shipment:
   web_export      web/: the generator and directions for the visitor's page (python -m gan.webexport)
   evaluate        metrics.json, calibration.json, training_curves.png, real_digits.npz
                   (python -m gan.evaluate: about 4 minutes on a 2-core CPU)
+  verdict         verdict/: the real-vs-generated detector trained against this generator, frozen
+                  (python -m gan.verdict train: about 30 minutes on the shared 2-core CPU)
   checksums       checksums.json, checked at start-up (python -m gan.checksums); always last
 
 A new step is one function added to STEPS, before checksums. Then commit weights/ and the
@@ -50,6 +52,7 @@ def copy_run(s: Shipment) -> None:
     s.to.mkdir(parents=True, exist_ok=True)
     for name in DERIVED:
         (s.to / name).unlink(missing_ok=True)
+    shutil.rmtree(s.to / "verdict", ignore_errors=True)  # the detector was trained against the old generator
     shutil.rmtree(s.to / "web", ignore_errors=True)  # the page's copy of the old generator
     for name in ("generator", "discriminator"):
         shutil.rmtree(s.to / name, ignore_errors=True)
@@ -83,11 +86,18 @@ def evaluate(s: Shipment) -> None:
     evaluate.main(["--weights", str(s.to), "--classifier", str(s.to / "classifier"), "--data-dir", s.data_dir])
 
 
+def verdict(s: Shipment) -> None:
+    from .verdict import train_verdict
+
+    shutil.rmtree(s.to / "verdict", ignore_errors=True)  # trained for the old generator: never left stale
+    train_verdict(s.to, s.data_dir)
+
+
 def checksums(s: Shipment) -> None:
     print(f"wrote {s.to / LISTING}: {len(write_checksums(s.to))} files")
 
 
-STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, checksums]
+STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, checksums]
 
 
 def build_parser() -> argparse.ArgumentParser:

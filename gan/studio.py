@@ -8,6 +8,7 @@ arguments and raises `InputError` with a message fit to show the visitor.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .checksums import WeightsError
 from .models import Classifier, Discriminator, Generator
 from .preprocess import ImageError, open_image, to_mnist
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
+from .verdict import Verdict, exact_mnist
 from .viz import grid
 
 SLIDER_RANGE = 3.0
@@ -191,6 +193,16 @@ class Studio:
         calib = assets.calibration(folder, self.discriminator, self.generator, self.real_digits)
         self.calibration = (calib["scale"], calib["bias"])
         self.score_histogram = calib["histogram"]  # bins and the real/generated shares, for the plot
+        # The headline real-vs-generated detector, trained against this generator (gan/verdict.py);
+        # a training run has none yet (gan.ship trains it), and then p_real is the GAN's own D.
+        self.verdict: Verdict | None = None
+        self.verdict_metrics: dict | None = None
+        if (folder / "verdict").exists():
+            self.verdict = _load(Verdict, folder / "verdict")
+            self.verdict_metrics = _read_json(folder / "verdict" / "metrics.json")
+            self.score_histogram = self.verdict_metrics["histogram"]  # the verdict's, for the app's plot
+        else:
+            logging.getLogger("gan.assets").warning("%s has no verdict/: p_real is the GAN's own discriminator's (python -m gan.ship trains the detector)", folder)
 
     # -------------------------------------------------------------- generate
 
@@ -255,24 +267,31 @@ class Studio:
     # -------------------------------------------------------------- score
 
     def load_upload(self, path: str | Path | bytes) -> np.ndarray:
-        """An uploaded file -> the 28x28 digit the discriminator sees (InputError if unusable)."""
+        """An uploaded file -> the 28x28 digit the discriminator sees (InputError if unusable).
+        An upload already in MNIST's format keeps its exact pixels: the verdict's evidence."""
         try:
-            return to_mnist(open_image(path))
+            img = open_image(path)
+            exact = exact_mnist(img)
+            return exact if exact is not None else to_mnist(img)
         except ImageError as e:
             raise InputError(str(e)) from None
 
     @torch.inference_mode()
     def score(self, digits: np.ndarray) -> list[dict]:
-        """uint8 [N, 28, 28] (MNIST polarity) -> per image: calibrated p_real from D's
-        unconditional head, and the classifier's digit guess with its confidence."""
-        x = torch.from_numpy(np.asarray(digits, np.uint8)).float().div(127.5).sub(1).unsqueeze(1)
+        """uint8 [N, 28, 28] (MNIST polarity) -> per image: `p_real` from the verdict model
+        (gan/verdict.py) with its evidence (`p_pixels_intact`, `faint_grey_pixels`, the
+        histogram's and the CNN's shares of its logit), `p_real_gan_d` (calibrated) and
+        `gan_d_logit` from the GAN's own D's label-free head, and the classifier's digit guess."""
+        digits = np.asarray(digits, np.uint8)
+        x = torch.from_numpy(digits).float().div(127.5).sub(1).unsqueeze(1)
         logits = self.discriminator(x)
         a, b = self.calibration
-        p_real = torch.sigmoid(a * logits + b)
+        p_gan_d = torch.sigmoid(a * logits + b)
         probs = torch.softmax(self.classifier(x), 1)
         conf, digit = probs.max(1)
-        return [{"p_real": round(float(p), 4), "digit": int(d), "digit_confidence": round(float(c), 4), "logit": round(float(l), 4)}
-                for p, d, c, l in zip(p_real, digit, conf, logits)]
+        verdicts = self.verdict.explain(digits) if self.verdict is not None else [{"p_real": round(float(p), 4)} for p in p_gan_d]
+        return [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4)}
+                for v, p, d, c, l in zip(verdicts, p_gan_d, digit, conf, logits)]
 
     # -------------------------------------------------------------- game
 

@@ -81,8 +81,9 @@ def build(studio: Studio) -> gr.Blocks:
                     gr.Examples(ui.example_files(studio), inputs=example_image, label="real, generated, and not a digit")
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
+                evidence = gr.Image(label="the verdict's evidence: faint grey pixels (values 1-9) in magenta", format="png", height=224, interactive=False, elem_id="evidence")
                 verdict = gr.Markdown(elem_id="verdict")
-                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real MNIST test digits vs generated digits, and yours",
+                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated verdicts on 28x28 PNGs: real MNIST test digits vs generated digits, and yours",
                                    color_map={"real": "#1f77b4", "generated": "#ff7f0e", "yours": "#d62728"},
                                    x_lim=[0, 1], elem_id="hist")
                 score_json = gr.JSON(label="scores", visible=False)
@@ -99,6 +100,7 @@ def build(studio: Studio) -> gr.Blocks:
         draw_tab.select(None, js=PICK_BRUSH)
         sketch.clear(None, js=PICK_BRUSH)
         # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
+        seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")
         score_input = gr.File(visible=False)
         gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="heavy", concurrency_limit=1)
     return tab

@@ -15,6 +15,7 @@ CSS = "#model-text pre, #model-text code { white-space: pre-wrap; overflow-wrap:
 def build(studio: Studio) -> gr.Blocks:
     with gr.Blocks() as tab:
         gr.Markdown(ui.model_markdown(studio), elem_id="model-text")
+        gr.Markdown(ui.verdict_model_markdown(studio), elem_id="verdict-text")
         gr.Markdown("## Training")
         # Curves drawn by the browser (not a picture of a plot): their text stays readable on a phone.
         # (A training run's folder may lack a file: an empty box, not a broken link.)
