@@ -32,15 +32,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-import torch
 
-from .data import load_mnist, to_model_range, to_uint8
-from .models import Classifier
-from .sampling import latents_from_seeds
-from .step import build, train_step
-from .train import Config, update_ema
-from .viz import grid
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.lab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", default="all", choices=["healthy", "mode collapse", "non-convergence", "vanishing gradients", "too-high learning rate", "all"],
+                   help="a preset (PRESETS below), or all (default: all)")
+    p.add_argument("--steps", type=int, default=0, help="override the preset's step budget")
+    p.add_argument("--time-cap", action="store_true", help="stop each run at its max_seconds, as the Space does "
+                   "(default: run every step of the budget, however long that takes on this machine)")
+    p.add_argument("--json", help="also write the signals here")
+    p.add_argument("--make-data", metavar="MNIST_DIR", help="write weights/lab_digits.npz from full MNIST and exit")
+    p.add_argument("--busy", metavar="URL", help="keep a running app's lab busy (healthy runs back to back, "
+                   "through /lab) for --busy-seconds: the load beside `python -m gan.loadtest --url URL`")
+    p.add_argument("--busy-seconds", type=float, default=300)
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from .data import load_mnist, to_model_range, to_uint8  # noqa: E402
+from .models import Classifier  # noqa: E402
+from .sampling import latents_from_seeds  # noqa: E402
+from .step import build, train_step  # noqa: E402
+from .train import Config, update_ema  # noqa: E402
+from .viz import grid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB_DIGITS = ROOT / "weights" / "lab_digits.npz"
@@ -317,17 +336,7 @@ def keep_busy(url: str, seconds: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.lab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", default="all", help=f"{' | '.join(PRESET_NAMES)} | all (default: all)")
-    p.add_argument("--steps", type=int, default=0, help="override the preset's step budget")
-    p.add_argument("--time-cap", action="store_true", help="stop each run at its max_seconds, as the Space does "
-                   "(default: run every step of the budget, however long that takes on this machine)")
-    p.add_argument("--json", help="also write the signals here")
-    p.add_argument("--make-data", metavar="MNIST_DIR", help="write weights/lab_digits.npz from full MNIST and exit")
-    p.add_argument("--busy", metavar="URL", help="keep a running app's lab busy (healthy runs back to back, "
-                   "through /lab) for --busy-seconds: the load beside `python -m gan.loadtest --url URL`")
-    p.add_argument("--busy-seconds", type=float, default=300)
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     torch.set_num_threads(1)
     if args.make_data:
         make_lab_digits(args.make_data)

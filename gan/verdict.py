@@ -35,18 +35,30 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin
-from PIL import Image, ImageFilter
-from safetensors.torch import load_file
-from torch import nn
 
-from .data import DataError, load_mnist
-from .models import Discriminator, Generator
-from .preprocess import ImageError, open_image, to_mnist
-from .sampling import images_from_latents, latents_from_seeds, sample
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.verdict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", choices=["train", "calibrate", "evaluate"], help="calibrate: refit only the Platt scaling, then evaluate")
+    p.add_argument("--weights", default="weights", help="the folder holding generator/ (default: weights)")
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout or .npz (default: data)")
+    p.add_argument("--threads", type=int, default=2)
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from PIL import Image, ImageFilter  # noqa: E402
+from safetensors.torch import load_file  # noqa: E402
+from torch import nn  # noqa: E402
+
+from .data import DataError, load_mnist  # noqa: E402
+from .models import Discriminator, Generator, HubModel  # noqa: E402
+from .preprocess import ImageError, open_image, to_mnist  # noqa: E402
+from .sampling import images_from_latents, latents_from_seeds, sample  # noqa: E402
 
 # Grey-level bands of a uint8 digit whose pixel counts are the histogram features: finest
 # near 0 (the generator's faint fringe) and near 255 (MNIST's strokes peak at 252-254, the
@@ -129,7 +141,7 @@ def round_trips(digits: np.ndarray, seed: int) -> np.ndarray:
 # ---------------------------------------------------------------------------- the model
 
 
-class Verdict(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+class Verdict(nn.Module, HubModel, library_name="mnist-gan-studio", license="mit"):
     """Real-vs-generated detector for uint8 28x28 digits, with a pixels-intact head.
 
     Both heads are linear in [histogram features ‖ CNN features], so a verdict splits into
@@ -367,12 +379,7 @@ def load_verdict(weights_dir: str | Path) -> Verdict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m gan.verdict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["train", "calibrate", "evaluate"], help="calibrate: refit only the Platt scaling, then evaluate")
-    p.add_argument("--weights", default="weights", help="the folder holding generator/ (default: weights)")
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout or .npz (default: data)")
-    p.add_argument("--threads", type=int, default=2)
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     torch.set_num_threads(args.threads)
     weights = Path(args.weights)
     try:

@@ -42,7 +42,7 @@ def requirements(path: Path) -> set[str]:
 
 def imports(path: Path) -> tuple[set[str], set[str], set[Path]]:
     """(third-party modules imported at module level, those imported only inside functions,
-    the repository's own module files imported anywhere)."""
+    the repository's own module files imported at module level: what importing this file runs)."""
     top, nested, own = set(), set(), set()
     tree = ast.parse(path.read_text())
     # Module level: top-level statements, and what sits in a top-level if/try (try: import x except ImportError).
@@ -59,7 +59,8 @@ def imports(path: Path) -> tuple[set[str], set[str], set[Path]]:
         for name in candidates:
             root = name.split(".")[0]
             if root in LOCAL:
-                own |= {f for f in [module_file(name)] if f is not None}
+                if id(node) in module_level:  # a local import inside a function (a CLI's training path) runs only when called
+                    own |= {f for f in [module_file(name)] if f is not None}
             elif root not in sys.stdlib_module_names and root != "__future__":
                 (top if id(node) in module_level else nested).add(root)
     return top, nested, own

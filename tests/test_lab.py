@@ -113,3 +113,10 @@ def test_lab_streams_through_the_api(client):
     assert [row["step"] for row in summary["log"]] == list(range(1, 91))
     assert set(summary["log"][0]) == {"step", "loss_d", "loss_g", "d_real", "d_fake", "g_grad_norm"}
     assert "accuracy" in summary["signals"]
+
+
+def test_the_command_line_offers_every_preset():
+    from gan.lab import PRESETS, build_parser
+
+    (preset,) = [a for a in build_parser()._actions if a.dest == "preset"]
+    assert set(preset.choices) == set(PRESETS) | {"all"}
