@@ -1,0 +1,217 @@
+"""Does an image look like a handwritten digit? A small CNN on the 28x28 the classifier sees.
+
+The reference classifier answers "which digit" with near-certainty even for noise (it was
+never shown anything else), so "is it a digit at all" needs its own judge. This one learns
+real MNIST training digits, the generator's digits and digits photographed or scanned and
+preprocessed (gan.preprocess), against non-digits from gan.nondigits' "train" split
+(DejaVu letters and words, random-walk scribbles, triangles, squares, stars, hatching,
+uniform noise, stripes, checkerboards), each pushed through the same preprocessing. Its
+threshold keeps 99.5% of held-out real digits. It is measured on the "test" split: other
+fonts, other scribbles and shapes, drawings, blank pages and textures it never saw.
+
+    python -m gan.digitness --train        # writes weights/digit_detector/ (then: python -m gan.checksums weights)
+    python -m gan.digitness --measure      # flagged shares: non-digits, MNIST test digits, photo-like digits
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from PIL import Image, ImageFilter
+from torch import nn
+
+from .preprocess import ImageError, open_image, preprocess
+
+ROOT = Path(__file__).resolve().parent.parent
+KEEP_REAL = 0.995  # share of held-out real digits the threshold keeps
+
+
+class DigitDetector(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+    """28x28 MNIST-polarity image -> logit that it is a handwritten digit."""
+
+    def __init__(self, width: int = 16, threshold: float = 0.0):
+        super().__init__()
+        self.threshold = threshold  # on the logit; chosen at training time, saved in config.json
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 7
+            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(2 * width * 49, 64), nn.ReLU(), nn.Linear(64, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Images [N, 1, 28, 28] in [-1, 1] -> logits [N]."""
+        return self.net(x).squeeze(1)
+
+
+def as_input(digits: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(digits, np.uint8)).float().div(127.5).sub(1).unsqueeze(1)
+
+
+# ---------------------------------------------------------------------------- training data
+
+
+def scanned(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A digit as an upload (drawn larger, either polarity, blurred, noisy, maybe JPEG) made
+    back into 28x28 by the app's own preprocessing: what the detector sees from users."""
+    side = int(rng.integers(40, 220))
+    soft = np.asarray(Image.fromarray(digit).resize((side, side), Image.BICUBIC), np.float32) / 255
+    ink = np.clip((soft - rng.uniform(0.05, 0.6)) / 0.2 + 0.5, 0, 1)
+    margin = int(side * rng.uniform(0.05, 0.6))
+    page = np.zeros((side + 2 * margin, side + 2 * margin), np.float32)
+    page[margin:margin + side, margin:margin + side] = ink
+    paper, pen = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.4)
+    img = paper + (pen - paper) * page + rng.normal(0, rng.uniform(0, 0.04), page.shape)
+    if rng.random() < 0.3:
+        img = 1 - img
+    pil = Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
+    buf = io.BytesIO()
+    pil.save(buf, format="JPEG", quality=int(rng.integers(40, 95))) if rng.random() < 0.5 else pil.save(buf, format="PNG")
+    return preprocess(open_image(buf.getvalue())).digit
+
+
+def through_preprocessing(uploads: list[bytes]) -> np.ndarray:
+    """The 28x28s of the uploads preprocessing accepts (a refused one is flagged anyway)."""
+    out = []
+    for data in uploads:
+        try:
+            out.append(preprocess(open_image(data)).digit)
+        except ImageError:
+            pass
+    return np.stack(out)
+
+
+def training_set(weights: Path, data_dir: Path, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    from .data import load_mnist
+    from .models import Generator
+    from .nondigits import nondigit_cases
+    from .photoset import photo_cases
+    from .sampling import sample
+
+    rng = np.random.default_rng(seed)
+    images, labels = load_mnist(data_dir, train=True)
+    images, labels = images.numpy(), labels.numpy()
+    pick = rng.permutation(len(images))
+    real = images[pick[:20000]]
+    scans = np.stack([scanned(images[i], rng) for i in pick[20000:24000]])
+    photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[24000:]], labels[pick[24000:]], 25, seed=seed + 7)])
+    generator = Generator.from_pretrained(weights / "generator", strict=True).eval()
+    generated = sample(generator, [int(s) for s in rng.integers(0, 2**31 - 1, 4000)], [int(d) for d in rng.integers(0, 10, 4000)])
+    negatives = through_preprocessing([c.data for c in nondigit_cases(120, "train", seed)])
+    negatives = np.concatenate([negatives, _jitter(negatives, rng), _jitter(negatives, rng)])
+    x = np.concatenate([real, scans, photos, generated, negatives])
+    y = np.concatenate([np.ones(len(x) - len(negatives)), np.zeros(len(negatives))]).astype(np.float32)
+    print(f"training set: {len(real)} real, {len(scans)} scanned, {len(photos)} photographed, {len(generated)} generated digits; {len(negatives)} non-digits")
+    return x, y
+
+
+def _jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Non-digits turned, flipped and shifted: more of the same kinds, not new kinds."""
+    out = []
+    for img in images:
+        pil = Image.fromarray(img).rotate(rng.uniform(-30, 30), Image.BILINEAR)
+        a = np.asarray(pil)
+        if rng.random() < 0.5:
+            a = a[:, ::-1]
+        out.append(np.roll(a, tuple(rng.integers(-2, 3, 2)), (0, 1)))
+    return np.stack(out)
+
+
+def train(weights: Path, data_dir: Path, out: Path, epochs: int = 6, seed: int = 0) -> DigitDetector:
+    torch.manual_seed(seed)
+    x, y = training_set(weights, data_dir, seed)
+    rng = np.random.default_rng(seed + 1)
+    order = rng.permutation(len(x))
+    val, fit = order[:2000], order[2000:]
+    model = DigitDetector()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    xt, yt = as_input(x), torch.from_numpy(y)
+    pos_weight = torch.tensor((y[fit] == 1).sum() / max((y[fit] == 0).sum(), 1))  # balance the classes
+    for epoch in range(epochs):
+        model.train()
+        for batch in np.array_split(rng.permutation(fit), max(1, len(fit) // 128)):
+            logits = model(xt[batch])
+            weight = torch.where(yt[batch] == 1, 1.0, float(pos_weight))
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, yt[batch], weight=weight)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            v = model(xt[val])
+        acc = ((v > 0).float() == yt[val]).float().mean()
+        print(f"epoch {epoch + 1}: loss {float(loss):.4f}, validation accuracy {float(acc):.4f}")
+    with torch.no_grad():
+        real_val = model(xt[val][yt[val] == 1])
+    model.threshold = round(float(torch.quantile(real_val, 1 - KEEP_REAL)), 4)
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, config={"width": 16, "threshold": model.threshold})
+    print(f"threshold {model.threshold}; saved to {out}")
+    return model
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def measure(studio, data_dir: Path, n_photos_per_condition: int = 20, n_nondigits_per_kind: int = 20) -> dict:
+    """Shares flagged as not a digit: test non-digits (per kind), real MNIST test digits (all
+    10,000, as 28x28 uploads), photo-like test digits (gan.photoset)."""
+    from .nondigits import nondigit_cases
+    from .photoset import photo_cases, test_digits
+
+    images, labels = test_digits(data_dir)
+    report: dict = {"nondigits": {}}
+    for case in nondigit_cases(n_nondigits_per_kind, "test"):
+        try:
+            flagged = not studio.score(studio.load_upload(case.data)[None])[0]["is_digit"]
+        except Exception:  # refused by preprocessing ("No digit found"): flagged too
+            flagged = True
+        report["nondigits"].setdefault(case.kind, []).append(flagged)
+    report["nondigits"] = {k: float(np.mean(v)) for k, v in report["nondigits"].items()}
+    report["nondigits_all"] = float(np.mean(list(report["nondigits"].values())))
+    flags = []
+    for chunk in np.array_split(images, max(1, len(images) // 1000)):
+        flags += [not r["is_digit"] for r in studio.score(chunk)]
+    report["mnist_test_flagged"] = float(np.mean(flags))
+    report["mnist_test_count"] = len(flags)
+    photo_flags = []
+    for case in photo_cases(images, labels, n_photos_per_condition, seed=0):
+        try:
+            photo_flags.append(not studio.score(studio.load_upload(case.jpeg)[None])[0]["is_digit"])
+        except Exception:
+            photo_flags.append(True)
+    report["photo_flagged"] = float(np.mean(photo_flags))
+    report["photo_count"] = len(photo_flags)
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--measure", action="store_true")
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--weights", type=Path, default=ROOT / "weights")
+    parser.add_argument("--epochs", type=int, default=6)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    if args.train:
+        t = time.time()
+        train(args.weights, args.data_dir, args.weights / "digit_detector", args.epochs)
+        print(f"trained in {time.time() - t:.0f} s")
+    if args.measure:
+        from .studio import Studio
+
+        print(json.dumps(measure(Studio(args.weights), args.data_dir), indent=1))
+
+
+if __name__ == "__main__":
+    main()
