@@ -27,6 +27,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from PIL import Image, ImageFilter
 from torch import nn
 
+from .photoset import pen_stroke
 from .preprocess import ImageError, open_image, preprocess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +63,7 @@ def scanned(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A digit as an upload (drawn larger, either polarity, blurred, noisy, maybe JPEG) made
     back into 28x28 by the app's own preprocessing: what the detector sees from users."""
     side = int(rng.integers(40, 220))
-    soft = np.asarray(Image.fromarray(digit).resize((side, side), Image.BICUBIC), np.float32) / 255
-    ink = np.clip((soft - rng.uniform(0.05, 0.6)) / 0.2 + 0.5, 0, 1)
+    ink = pen_stroke(digit, side, rng.uniform(0.1, 0.6))
     margin = int(side * rng.uniform(0.05, 0.6))
     page = np.zeros((side + 2 * margin, side + 2 * margin), np.float32)
     page[margin:margin + side, margin:margin + side] = ink
@@ -99,13 +99,16 @@ def training_set(weights: Path, data_dir: Path, seed: int = 0) -> tuple[np.ndarr
     images, labels = load_mnist(data_dir, train=True)
     images, labels = images.numpy(), labels.numpy()
     pick = rng.permutation(len(images))
-    real = images[pick[:20000]]
-    scans = np.stack([scanned(images[i], rng) for i in pick[20000:24000]])
-    photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[24000:]], labels[pick[24000:]], 25, seed=seed + 7)])
+    real = images[pick[:12000]]
+    scans = np.stack([scanned(images[i], rng) for i in pick[12000:13200]])
+    print(f"{len(scans)} scanned digits preprocessed", flush=True)
+    photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[13200:]], labels[pick[13200:]], 6, seed=seed + 7)])
+    print(f"{len(photos)} photographed digits preprocessed", flush=True)
     generator = Generator.from_pretrained(weights / "generator", strict=True).eval()
-    generated = sample(generator, [int(s) for s in rng.integers(0, 2**31 - 1, 4000)], [int(d) for d in rng.integers(0, 10, 4000)])
-    negatives = through_preprocessing([c.data for c in nondigit_cases(120, "train", seed)])
-    negatives = np.concatenate([negatives, _jitter(negatives, rng), _jitter(negatives, rng)])
+    generated = sample(generator, [int(s) for s in rng.integers(0, 2**31 - 1, 3000)], [int(d) for d in rng.integers(0, 10, 3000)])
+    negatives = through_preprocessing([c.data for c in nondigit_cases(50, "train", seed)])
+    print(f"{len(negatives)} non-digits preprocessed", flush=True)
+    negatives = np.concatenate([negatives] + [_jitter(negatives, rng) for _ in range(4)])
     x = np.concatenate([real, scans, photos, generated, negatives])
     y = np.concatenate([np.ones(len(x) - len(negatives)), np.zeros(len(negatives))]).astype(np.float32)
     print(f"training set: {len(real)} real, {len(scans)} scanned, {len(photos)} photographed, {len(generated)} generated digits; {len(negatives)} non-digits")
@@ -124,9 +127,15 @@ def _jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.stack(out)
 
 
-def train(weights: Path, data_dir: Path, out: Path, epochs: int = 6, seed: int = 0) -> DigitDetector:
+def train(weights: Path, data_dir: Path, out: Path, epochs: int = 6, seed: int = 0, cache: Path | None = None) -> DigitDetector:
     torch.manual_seed(seed)
-    x, y = training_set(weights, data_dir, seed)
+    if cache is not None and cache.exists():
+        with np.load(cache) as f:
+            x, y = f["x"], f["y"]
+    else:
+        x, y = training_set(weights, data_dir, seed)
+        if cache is not None:
+            np.savez_compressed(cache, x=x, y=y)
     rng = np.random.default_rng(seed + 1)
     order = rng.permutation(len(x))
     val, fit = order[:2000], order[2000:]
@@ -200,12 +209,13 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--weights", type=Path, default=ROOT / "weights")
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--cache", type=Path, help="keep the preprocessed training set in this .npz (and reuse it)")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
     if args.train:
         t = time.time()
-        train(args.weights, args.data_dir, args.weights / "digit_detector", args.epochs)
+        train(args.weights, args.data_dir, args.weights / "digit_detector", args.epochs, cache=args.cache)
         print(f"trained in {time.time() - t:.0f} s")
     if args.measure:
         from .studio import Studio

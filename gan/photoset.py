@@ -72,7 +72,7 @@ def _settings(condition: str, rng: np.random.Generator) -> dict:
         elif push == "pencil":
             s.update(ink=np.full(3, rng.uniform(0.3, 0.5)), ink_strength=rng.uniform(0.55, 0.85), grain=rng.uniform(0.3, 0.6), pen=rng.uniform(0.35, 0.6))
         elif push == "marker":
-            s.update(ink=np.array([rng.uniform(0, 0.15), rng.uniform(0, 0.15), rng.uniform(0, 0.3)]) if rng.random() < 0.5 else np.array([0.6, 0.05, 0.1]), pen=rng.uniform(0.05, 0.15))
+            s.update(ink=np.array([rng.uniform(0, 0.15), rng.uniform(0, 0.15), rng.uniform(0, 0.3)]) if rng.random() < 0.5 else np.array([0.6, 0.05, 0.1]), pen=rng.uniform(0.1, 0.2))
         elif push == "ruled paper":
             s.update(lines=True)
         elif push == "shadow":
@@ -90,7 +90,7 @@ def _settings(condition: str, rng: np.random.Generator) -> dict:
 
 def render(digit: np.ndarray, condition: str, rng: np.random.Generator) -> bytes:
     """One photo of one MNIST digit (uint8 [28, 28]) as JPEG bytes."""
-    return photograph(lambda side, pen: _pen(digit, side, pen), condition, rng)
+    return photograph(lambda side, pen: pen_stroke(digit, side, pen), condition, rng)
 
 
 def photograph(draw: Callable[[int, float], np.ndarray], condition: str, rng: np.random.Generator) -> bytes:
@@ -134,11 +134,11 @@ def photograph(draw: Callable[[int, float], np.ndarray], condition: str, rng: np
     return buf.getvalue()
 
 
-def _pen(digit: np.ndarray, side: int, pen: float) -> np.ndarray:
+def pen_stroke(digit: np.ndarray, side: int, pen: float) -> np.ndarray:
     """The digit's ink coverage at side x side: MNIST's soft strokes through a pen's edge
     (a higher `pen` threshold draws thinner lines)."""
     soft = np.asarray(Image.fromarray(digit).resize((side, side), Image.BICUBIC), np.float32) / 255
-    return np.clip((soft - pen) / 0.2 + 0.5, 0, 1)
+    return np.clip((soft - pen) / 0.15 + 0.5, 0, 1) * (soft > 0.02)  # no ink where MNIST has none
 
 
 def _ruled_lines(h: int, w: int, digit_side: int, y0: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

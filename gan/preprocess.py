@@ -40,6 +40,8 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 MAX_PIXELS = 50_000_000  # 50 MP: above any phone photo, far below a decompression bomb
 WORK_SIZE = 320  # images are shrunk to at most this many pixels a side before any numpy work
 MIN_WORK_SIZE = 112  # small images are enlarged to this, so stroke-scale filters have room
+FINE_BELOW = 56  # a digit smaller than this at working size is read again from the decoded image...
+FINE_SIZE = 160  # ...at up to this many pixels a side
 MIN_SIDE = 8
 STROKE_WIDTH = 2.5  # MNIST stroke width in pixels (median 2.8 measured on the training set)
 MAX_PEN_COVERAGE = 0.7  # share of its bounding box that handwriting inks (median MNIST digit 0.34, 99th percentile 0.64)
@@ -110,18 +112,24 @@ def preprocess(img: Image.Image) -> Steps:
     kept = _mnist_formatted(img)
     if kept is not None:
         return Steps(digit=kept, passthrough=True)
-    rgb = _working_rgb(img)
-    if _light_ink(rgb):
+    source = _source_rgb(img)
+    rgb = _working_rgb(source)
+    light = _light_ink(rgb)
+    if light:
         rgb = 1 - rgb
-    darkness, normalised = _flatten(rgb)
-    mask, low = _ink_mask(darkness)
+    darkness, normalised, page = _flatten(rgb)
+    mask, low, high = _ink_mask(darkness)
     lines = _ruled_lines(mask) | _ruled_lines(mask.T).T
     mask &= ~lines
     darkness = np.where(_dilate(lines, 1) & ~mask, 0, darkness)
     labels, n = label_components(mask)
     chosen, stats = _choose_digit(labels, n, darkness)
     ink_view = np.where(chosen, 255, np.where(mask | lines, 90, 0)).astype(np.uint8)
-    digit = _mnist_field(np.where(_dilate(chosen, 1), darkness, 0), chosen, low)
+    ink, kept = np.where(_dilate(chosen, 1), darkness, 0), chosen
+    fine = _fine(source, light, page, chosen, lines, low, high)
+    if fine is not None:
+        ink, kept = fine
+    digit = _mnist_field(ink, kept, halo=0.25 * low / high)  # half the low threshold, relative to the ink
     return Steps(digit=digit, normalised=(normalised * 255).round().astype(np.uint8), ink=ink_view, stats=stats)
 
 
@@ -152,9 +160,9 @@ def _mnist_formatted(img: Image.Image) -> np.ndarray | None:
     return None
 
 
-def _working_rgb(img: Image.Image) -> np.ndarray:
-    """Float32 [H, W, 3] in [0, 1], longer side between MIN_WORK_SIZE and WORK_SIZE, lightly
-    blurred (camera noise is not ink), transparency composited onto the strokes' opposite shade."""
+def _source_rgb(img: Image.Image) -> Image.Image:
+    """The image as 8-bit RGB at its decoded size, transparency composited onto the opposite
+    shade of the visible strokes."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
         a = a / (65535.0 if a.max() > 255 else 255.0)
@@ -165,7 +173,12 @@ def _working_rgb(img: Image.Image) -> np.ndarray:
         visible = alpha[..., 0] > 0.5
         bg = 1.0 if not visible.any() or lum[visible].mean() < 0.5 else 0.0
         img = Image.fromarray(((alpha * rgba[..., :3] + (1 - alpha) * bg) * 255).round().astype(np.uint8))
-    img = img.convert("RGB")
+    return img.convert("RGB")
+
+
+def _working_rgb(img: Image.Image) -> np.ndarray:
+    """Float32 [H, W, 3] in [0, 1], longer side between MIN_WORK_SIZE and WORK_SIZE, lightly
+    blurred (camera noise is not ink)."""
     long_side = max(img.size)
     if long_side > WORK_SIZE:
         factor = long_side // (2 * WORK_SIZE)
@@ -182,7 +195,7 @@ def _light_ink(rgb: np.ndarray) -> bool:
     the page. Two votes must agree on "lighter": against a local median of the page (a third
     of the picture wide, so a vignette's dark corners do not pass for the page), and against
     the whole picture's median (so the paper lying on a dark table does not pass for ink)."""
-    lum = rgb @ np.float32([0.299, 0.587, 0.114])
+    lum = rgb[::3, ::3] @ np.float32([0.299, 0.587, 0.114])  # a global decision: a third of the resolution will do
     small = Image.fromarray((lum * 255).astype(np.uint8)).resize(_fit(lum.shape[::-1], 24), Image.BOX)
     local = np.asarray(small.filter(ImageFilter.MedianFilter(9)).resize(lum.shape[::-1], Image.BILINEAR), np.float32) / 255
     return _lighter_than(lum - local) and _lighter_than(lum - np.median(lum))
@@ -193,38 +206,88 @@ def _lighter_than(dev: np.ndarray) -> bool:
     return bool(np.clip(dev - 3 * noise, 0, None).sum() > np.clip(-dev - 3 * noise, 0, None).sum())
 
 
-def _flatten(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(darkness in [0, 1], the normalised page) for dark ink on a lighter page. The page's
+def _flatten(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(darkness in [0, 1], the normalised page, the page's brightness) for dark ink on a lighter page. The page's
     brightness per channel is a closing (max then min filter) wider than any pen stroke: it
     erases strokes but keeps every lighting change wider than the window."""
     h, w = rgb.shape[:2]
-    # At half resolution (a 2x2 max keeps the paper, not the ink): a quarter of the work.
-    pooled = np.maximum(np.maximum(rgb[0:h - 1:2, 0:w - 1:2], rgb[1::2, 0:w - 1:2]), np.maximum(rgb[0:h - 1:2, 1::2], rgb[1::2, 1::2]))
-    page = _closing(pooled, max(5, round(0.1 * max(h, w))) | 1).repeat(2, 0).repeat(2, 1)
-    page = np.pad(page, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+    # One closing, of the brightest channel, at half resolution (a 2x2 max keeps the paper,
+    # not the ink); each channel's page is that times the paper's tint (lighting is rarely
+    # coloured differently across one sheet).
+    bright = rgb.max(-1)
+    pooled = np.maximum(np.maximum(bright[0:h - 1:2, 0:w - 1:2], bright[1::2, 0:w - 1:2]), np.maximum(bright[0:h - 1:2, 1::2], bright[1::2, 1::2]))
+    closed = _closing(pooled, max(5, round(0.1 * max(h, w))) | 1).repeat(2, 0).repeat(2, 1)
+    closed = np.pad(closed, ((0, h % 2), (0, w % 2)), mode="edge")
+    paper = bright[::2, ::2] >= 0.9 * closed[::2, ::2]  # pixels at the page's own brightness
+    tint = np.median(rgb[::2, ::2][paper] / np.maximum(closed[::2, ::2][paper, None], 1e-3), 0) if paper.any() else np.ones(3)
+    page = closed[..., None] * tint.astype(np.float32)
     ratio = np.clip((rgb + 0.03) / (page + 0.03), 0, 1)  # +0.03: a black page has no darker ink
     normalised = ratio.min(-1)  # the strongest darkening in any channel: coloured ink counts fully
-    return 1 - normalised, normalised
+    return 1 - normalised, normalised, page
 
 
-def _ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
+def _ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Ink by hysteresis: pixels clearly darker than the page's noise and at least a third of
     the ink's own contrast, in regions that somewhere reach half of it. Returns the mask and
-    the low threshold (as a share of the ink's contrast)."""
+    the two thresholds."""
     noise = 1.4826 * np.median(np.abs(darkness - np.median(darkness)))
     strong = darkness > max(8 * noise, 0.1)
     if strong.sum() < 4:
         raise ImageError(NO_DIGIT)
-    contrast = float(np.percentile(darkness[strong], 90))
+    # The ink's contrast, from marks away from the picture's edge when there are any: a dark
+    # table around the paper must not set the bar for a pencil digit.
+    labels, _ = label_components(strong)
+    edge_ids = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    inner = strong & ~np.isin(labels, edge_ids[edge_ids > 0])
+    contrast = float(np.percentile(darkness[inner if inner.sum() >= 4 else strong], 90))
     if contrast < 0.1:
         raise ImageError(NO_DIGIT)
-    low = max(4 * noise, 0.3 * contrast)
-    high = max(6 * noise, 0.5 * contrast)
+    low, high = max(4 * noise, 0.3 * contrast), max(6 * noise, 0.5 * contrast)
+    return _hysteresis(darkness, low, high), low, high
+
+
+def _hysteresis(darkness: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Pixels above low in connected regions that somewhere reach high."""
     labels, n = label_components(darkness > low)
     has_core = np.zeros(n + 1, bool)
     has_core[np.unique(labels[darkness > high])] = True
     has_core[0] = False
-    return has_core[labels], low / contrast
+    return has_core[labels]
+
+
+def _fine(source: Image.Image, light: bool, page: np.ndarray, chosen: np.ndarray, lines: np.ndarray,
+          low: float, high: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """A digit that is small at working size, read again from the decoded image around it
+    (up to FINE_SIZE pixels a side), with the page brightness and thresholds already found:
+    (its ink, its mask), or None when the working size already has the detail."""
+    h, w = chosen.shape
+    scale = source.width / w
+    rows, cols = np.nonzero(chosen)
+    size = max(np.ptp(rows), np.ptp(cols)) + 1
+    if scale < 1.5 or size >= FINE_BELOW:
+        return None
+    m = size // 4 + 2
+    y0, y1, x0, x1 = max(0, rows.min() - m), min(h, rows.max() + m + 1), max(0, cols.min() - m), min(w, cols.max() + m + 1)
+    box = (round(x0 * scale), round(y0 * scale), round(x1 * scale), round(y1 * scale))
+    target = _fit((box[2] - box[0], box[3] - box[1]), min(FINE_SIZE, max(box[2] - box[0], box[3] - box[1])))
+    crop = np.asarray(source.crop(box).resize(target, Image.BOX).filter(ImageFilter.BoxBlur(0.6)), np.float32) / 255
+    if light:
+        crop = 1 - crop
+    page_crop = np.stack([_resize_float(page[y0:y1, x0:x1, c], target) for c in range(3)], -1)
+    darkness = 1 - np.clip((crop + 0.03) / (page_crop + 0.03), 0, 1).min(-1)
+    ruled = _resize_float(_dilate(lines, 1)[y0:y1, x0:x1].astype(np.float32), target) > 0.25
+    mask = _hysteresis(darkness, low, high) & ~ruled
+    guide = _resize_float(_dilate(chosen, 1)[y0:y1, x0:x1].astype(np.float32), target) > 0.25
+    labels, _ = label_components(mask)
+    ids = np.unique(labels[guide & mask])
+    keep = np.isin(labels, ids[ids > 0])
+    if keep.sum() < 4:
+        return None
+    return np.where(_dilate(keep, 1) & ~ruled, darkness, 0), keep
+
+
+def _resize_float(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return np.asarray(Image.fromarray(np.ascontiguousarray(a, np.float32), mode="F").resize(size, Image.BILINEAR), np.float32)
 
 
 def _ruled_lines(mask: np.ndarray) -> np.ndarray:
@@ -276,15 +339,13 @@ def _choose_digit(labels: np.ndarray, n: int, darkness: np.ndarray) -> tuple[np.
     if n == 0:
         raise ImageError(NO_DIGIT)
     h, w = labels.shape
-    mass = np.bincount(labels.ravel(), weights=darkness.ravel(), minlength=n + 1)[1:]
-    area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-    ys, xs = np.indices(labels.shape)
-    lab = labels.ravel()
-    big = n + 1
-    y0 = np.full(big, h); x0 = np.full(big, w); y1 = np.full(big, -1); x1 = np.full(big, -1)
-    np.minimum.at(y0, lab, ys.ravel()); np.minimum.at(x0, lab, xs.ravel())
-    np.maximum.at(y1, lab, ys.ravel()); np.maximum.at(x1, lab, xs.ravel())
-    y0, x0, y1, x1 = y0[1:], x0[1:], y1[1:], x1[1:]
+    ys, xs = np.nonzero(labels)
+    lab = labels[ys, xs] - 1
+    mass = np.bincount(lab, weights=darkness[ys, xs], minlength=n)
+    area = np.bincount(lab, minlength=n)
+    y0, x0, y1, x1 = np.full(n, h), np.full(n, w), np.full(n, -1), np.full(n, -1)
+    np.minimum.at(y0, lab, ys); np.minimum.at(x0, lab, xs)
+    np.maximum.at(y1, lab, ys); np.maximum.at(x1, lab, xs)
     # Ink touching the picture's edge is mostly not the digit: the table around the paper,
     # the paper's own edge, a shadow's edge, a ruled line. Take it only when nothing else is
     # bigger than a speck (a digit cropped tightly touches the edge, alone).
@@ -320,13 +381,14 @@ def _choose_digit(labels: np.ndarray, n: int, darkness: np.ndarray) -> tuple[np.
     return chosen_mask, stats
 
 
-def _mnist_field(ink: np.ndarray, chosen: np.ndarray, low: float) -> np.ndarray:
-    """The chosen ink, cropped, at full contrast, fitted into 20x20 and centred by mass."""
+def _mnist_field(ink: np.ndarray, chosen: np.ndarray, halo: float) -> np.ndarray:
+    """The chosen ink, cropped, at full contrast (values below `halo` of it dropped), fitted
+    into 20x20 and centred by mass."""
     rows, cols = np.nonzero(chosen)
     box = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     core = box[chosen[rows.min():rows.max() + 1, cols.min():cols.max() + 1]]
     box = np.clip(box / max(float(np.percentile(core, 90)), 1e-6), 0, 1)
-    box[box < 0.5 * low] = 0  # the faint halo beyond the strokes' anti-aliased edge
+    box[box < halo] = 0  # the faint halo beyond the strokes' anti-aliased edge
     h, w = box.shape
     scale = 20 / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -345,15 +407,16 @@ def _mnist_field(ink: np.ndarray, chosen: np.ndarray, low: float) -> np.ndarray:
 def _running(a: np.ndarray, window: int, axis: int, op: np.ufunc) -> np.ndarray:
     """Running max or min (op) over a centred window along one axis, in O(N) whatever the window
     (van Herk / Gil-Werman: prefix and suffix extremes within blocks of the window's length)."""
-    a = np.moveaxis(a, axis, -1)
-    n, r = a.shape[-1], window // 2
+    n, r = a.shape[axis], window // 2
     extra = (-(n + 2 * r)) % window
-    padded = np.pad(a, [(0, 0)] * (a.ndim - 1) + [(r, r + extra)], mode="edge")
-    blocks = padded.reshape(*padded.shape[:-1], -1, window)
-    forward = op.accumulate(blocks, axis=-1).reshape(padded.shape)
-    backward = op.accumulate(blocks[..., ::-1], axis=-1)[..., ::-1].reshape(padded.shape)
-    out = op(backward[..., :n], forward[..., window - 1:window - 1 + n])
-    return np.moveaxis(out, -1, axis)
+    pad = [(0, 0)] * a.ndim
+    pad[axis] = (r, r + extra)
+    padded = np.pad(a, pad, mode="edge")
+    shape = padded.shape[:axis] + (-1, window) + padded.shape[axis + 1:]
+    blocks = padded.reshape(shape)
+    forward = op.accumulate(blocks, axis=axis + 1).reshape(padded.shape)
+    backward = np.flip(op.accumulate(np.flip(blocks, axis + 1), axis=axis + 1), axis + 1).reshape(padded.shape)
+    return op(np.take(backward, np.arange(n), axis), np.take(forward, np.arange(window - 1, window - 1 + n), axis))
 
 
 def _closing(a: np.ndarray, window: int) -> np.ndarray:
