@@ -6,8 +6,9 @@ with `gan.photoset`'s lighting, ink and camera.
 Two disjoint splits keep the measured figure honest: "train" (what the digit detector may
 learn from) and "test" (what it is measured on). They differ in seeds and, for most kinds,
 in the kind itself: other fonts (Liberation, not DejaVu), other scribbles (smooth curves, not
-random walks), other shapes, other textures, and drawings, blank pages and Gaussian noise that
-the train split has none of.
+random walks), other shapes (pentagon, arrow, heart), other drawings (a sun, a smiley face, a
+house, where training has trees, flowers, clouds, envelopes, spirals), other textures, and
+blank pages and Gaussian noise that the train split has none of.
 
     python -m gan.nondigits --out nondigits/ -n 4    # write some to look at
 """
@@ -120,6 +121,27 @@ def shape(name: str, side: int, pen: float, rng: np.random.Generator) -> np.ndar
         for k in range(int(rng.integers(4, 9))):
             y = side * (0.15 + 0.7 * k / 8)
             draw.line([(side * 0.1, y), (side * 0.9, y + rng.uniform(-0.2, 0.2) * side)], fill=255, width=width)
+    elif name == "hexagon":
+        _polygon(draw, ring(6, r), width, fill)
+    elif name == "diamond":
+        _polygon(draw, np.array([[c, c - r], [c + r * 0.6, c], [c, c + r], [c - r * 0.6, c]]), width, fill)
+    elif name == "envelope":
+        box = np.array([[c - r, c - r * 0.6], [c + r, c - r * 0.6], [c + r, c + r * 0.6], [c - r, c + r * 0.6]])
+        _polygon(draw, box, width, False)
+        draw.line([tuple(box[0]), (c, c + r * 0.1), tuple(box[1])], fill=255, width=width)
+    elif name == "tree":
+        draw.rectangle((c - r * 0.12, c + r * 0.2, c + r * 0.12, c + r), outline=255, width=width)
+        draw.ellipse((c - r * 0.7, c - r, c + r * 0.7, c + r * 0.25), outline=255, width=width)
+    elif name == "flower":
+        for a in turn + np.arange(5) * 2 * np.pi / 5:
+            px, py = c + r * 0.55 * np.cos(a), c + r * 0.55 * np.sin(a)
+            draw.ellipse((px - r * 0.35, py - r * 0.35, px + r * 0.35, py + r * 0.35), outline=255, width=width)
+    elif name == "cloud":
+        for dx, dy, rr in [(-0.5, 0.1, 0.4), (0, -0.15, 0.5), (0.5, 0.1, 0.4), (0, 0.25, 0.35)]:
+            draw.arc((c + dx * r - rr * r, c + dy * r - rr * r, c + dx * r + rr * r, c + dy * r + rr * r), 150, 390, fill=255, width=width)
+    elif name == "spiral":
+        t = np.linspace(0, rng.uniform(3, 5) * np.pi, 200)
+        draw.line([(c + r * tt / t[-1] * np.cos(tt + turn), c + r * tt / t[-1] * np.sin(tt + turn)) for tt in t], fill=255, width=width, joint="curve")
     elif name == "pentagon":
         _polygon(draw, ring(5, r), width, fill)
     elif name == "arrow":
@@ -186,7 +208,8 @@ def texture(name: str, rng: np.random.Generator) -> Image.Image:
 # ---------------------------------------------------------------------------- the sets
 
 DRAWN = {
-    "train": ["letter", "word", "walk scribble", "triangle", "square", "star", "hatching", "uniform noise"],
+    "train": ["letter", "word", "walk scribble", "triangle", "square", "star", "hatching", "uniform noise",
+              "hexagon", "diamond", "envelope", "tree", "flower", "cloud", "spiral"],
     "test": ["letter", "word", "curve scribble", "pentagon", "arrow", "heart", "sun", "smiley", "house", "gaussian noise", "blank page"],
 }
 TEXTURES = {"train": ["stripes", "checker"], "test": ["wood", "fabric", "gradient", "blobs"]}

@@ -20,8 +20,9 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from .checksums import WeightsError, verify_checksums
+from .digitness import DigitDetector, looks_like_digit
 from .models import Classifier, Discriminator, Generator
-from .preprocess import ImageError, open_image, to_mnist
+from .preprocess import ImageError, Steps, open_image, preprocess
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
 from .viz import grid
 
@@ -177,6 +178,7 @@ class Studio:
         self.generator: Generator = fold_batchnorm(_load(Generator, folder / "generator"))
         self.discriminator: Discriminator = freeze_spectral_norm(_load(Discriminator, folder / "discriminator"))
         self.classifier: Classifier = fold_batchnorm(_load(Classifier, folder / "classifier"))
+        self.digit_detector: DigitDetector = _load(DigitDetector, folder / "digit_detector")
         dirs = _read_json(folder / "directions.json")["directions"]
         self.slider_names: list[str] = list(dirs)
         self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]
@@ -247,23 +249,29 @@ class Studio:
 
     def load_upload(self, path: str | Path | bytes) -> np.ndarray:
         """An uploaded file -> the 28x28 digit the discriminator sees (InputError if unusable)."""
+        return self.load_upload_steps(path).digit
+
+    def load_upload_steps(self, path: str | Path | bytes) -> Steps:
+        """An uploaded file -> the 28x28 digit with the preprocessing steps that made it."""
         try:
-            return to_mnist(open_image(path))
+            return preprocess(open_image(path))
         except ImageError as e:
             raise InputError(str(e)) from None
 
     @torch.inference_mode()
     def score(self, digits: np.ndarray) -> list[dict]:
         """uint8 [N, 28, 28] (MNIST polarity) -> per image: calibrated p_real from D's
-        unconditional head, and the classifier's digit guess with its confidence."""
+        unconditional head, the classifier's digit guess with its confidence, and is_digit:
+        whether the image looks like a handwritten digit at all (gan.digitness)."""
         x = torch.from_numpy(np.asarray(digits, np.uint8)).float().div(127.5).sub(1).unsqueeze(1)
         logits = self.discriminator(x)
         a, b = self.calibration
         p_real = torch.sigmoid(a * logits + b)
         probs = torch.softmax(self.classifier(x), 1)
         conf, digit = probs.max(1)
-        return [{"p_real": round(float(p), 4), "digit": int(d), "digit_confidence": round(float(c), 4), "logit": round(float(l), 4)}
-                for p, d, c, l in zip(p_real, digit, conf, logits)]
+        is_digit = looks_like_digit(self.digit_detector, np.asarray(digits, np.uint8))
+        return [{"p_real": round(float(p), 4), "digit": int(d), "digit_confidence": round(float(c), 4), "logit": round(float(l), 4), "is_digit": bool(k)}
+                for p, d, c, l, k in zip(p_real, digit, conf, logits, is_digit)]
 
     # -------------------------------------------------------------- game
 

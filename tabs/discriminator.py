@@ -18,9 +18,15 @@ def build(studio: Studio) -> gr.Blocks:
     @refuse
     def score(image):
         """Score one image file with the discriminator and the classifier."""
-        digit = studio.load_upload(image)
-        result = studio.score(digit[None])[0]
-        return digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), result
+        steps = studio.load_upload_steps(image)
+        result = studio.score(steps.digit[None])[0]
+        return steps.digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), result, ui.steps_strip(steps)
+
+    def score_example(path):
+        if not path:
+            return None, "", None, None
+        digit, text, plot, _, strip = score(path)
+        return digit, text, plot, strip
 
     @refuse
     def score_files(files):
@@ -40,7 +46,7 @@ def build(studio: Studio) -> gr.Blocks:
                 continue
             s = studio.score(d[None])[0]
             digits.append((d, name))
-            rows.append([name, s["p_real"], s["digit"], s["digit_confidence"], ""])
+            rows.append([name, s["p_real"], s["digit"], s["digit_confidence"], "" if s["is_digit"] else ui.NOT_A_DIGIT])
             first = first or (d, ui.verdict_markdown(s), ui.histogram_frame(studio.score_histogram, s["p_real"]))
         return digits, rows, *(first or (None, "No usable image: see the table.", None))
 
@@ -50,9 +56,9 @@ def build(studio: Studio) -> gr.Blocks:
         composite = (editor_value or {}).get("composite")
         if composite is None or np.asarray(composite).size == 0:
             raise InputError("Draw a digit first.")
-        digit = studio.load_upload(ui.png_bytes(np.asarray(composite)))
-        result = studio.score(digit[None])[0]
-        return digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"])
+        steps = studio.load_upload_steps(ui.png_bytes(np.asarray(composite)))
+        result = studio.score(steps.digit[None])[0]
+        return steps.digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), ui.steps_strip(steps)
 
     with gr.Blocks() as tab:
         gr.Markdown("Give the discriminator your own digit: it says how likely the image is a real MNIST digit "
@@ -69,6 +75,8 @@ def build(studio: Studio) -> gr.Blocks:
                     gr.Examples(ui.example_files(studio), inputs=example_file, label="real, generated, and not a digit")
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
+                steps_img = gr.Image(label="how it got there: lighting removed, ink kept (white) or set aside (grey), 28x28", format="png",
+                                     height=140, interactive=False, elem_id="steps")
                 verdict = gr.Markdown(elem_id="verdict")
                 hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated D scores: real test digits (blue) vs generated digits (orange); red: yours",
                                    color_map={"real MNIST test digits": "#1f77b4", "generated digits": "#ff7f0e", "your image": "#d62728"},
@@ -77,10 +85,10 @@ def build(studio: Studio) -> gr.Blocks:
                 gallery = gr.Gallery(label="every upload, as the discriminator sees it", columns=8, height=200, object_fit="contain", elem_classes="crisp")
                 table = gr.Dataframe(headers=["file", "p_real", "digit", "confidence", "problem"], label="scores", interactive=False, elem_id="table")
 
-        example_file.change(lambda f: score(f)[:3] if f else (None, "", None), example_file, [seen, verdict, hist], api_visibility="private")
+        example_file.change(score_example, example_file, [seen, verdict, hist, steps_img], api_visibility="private")
         uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
-        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="heavy", concurrency_limit=1)
+        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist, steps_img], api_name="score_drawing", concurrency_id="heavy", concurrency_limit=1)
         # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
         score_input = gr.File(visible=False)
-        gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="heavy", concurrency_limit=1)
+        gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json, steps_img], api_name="score", concurrency_id="heavy", concurrency_limit=1)
     return tab

@@ -23,7 +23,7 @@ def generate(client, **kwargs) -> tuple[bytes, str]:
 
 
 def score(client, path) -> dict:
-    seen, verdict, hist, result = client.predict(image=handle_file(str(path)), api_name="/score")
+    seen, verdict, hist, result, _steps = client.predict(image=handle_file(str(path)), api_name="/score")
     assert read_png(seen).shape == (28, 28)  # what the discriminator saw
     return result
 
