@@ -77,22 +77,24 @@ def as_input(digits: np.ndarray) -> torch.Tensor:
 # ---------------------------------------------------------------------------- training data
 
 
-def scanned(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A digit as an upload (drawn larger, either polarity, blurred, noisy, maybe JPEG) made
-    back into 28x28 by the app's own preprocessing: what the detector sees from users."""
-    side = int(rng.integers(40, 220))
+def scanned(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A digit as an upload: drawn at another size, either polarity, blurred, noisy, PNG or
+    JPEG (the app's own preprocessing then makes it 28x28 again: what the detector sees)."""
+    side = int(np.exp(rng.uniform(np.log(16), np.log(220))))  # small in the frame as often as large
     ink = pen_stroke(digit, side, rng.uniform(0.1, 0.6))
     margin = int(side * rng.uniform(0.05, 0.6))
     page = np.zeros((side + 2 * margin, side + 2 * margin), np.float32)
     page[margin:margin + side, margin:margin + side] = ink
     paper, pen = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.4)
-    img = paper + (pen - paper) * page + rng.normal(0, rng.uniform(0, 0.04), page.shape)
+    img = paper + (pen - paper) * page
     if rng.random() < 0.3:
         img = 1 - img
-    pil = Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
+    blurred = Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 0.05) * side))
+    noisy = np.asarray(blurred, np.float32) + rng.normal(0, 255 * rng.uniform(0, 0.07), page.shape)
+    pil = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     buf = io.BytesIO()
-    pil.save(buf, format="JPEG", quality=int(rng.integers(40, 95))) if rng.random() < 0.5 else pil.save(buf, format="PNG")
-    return preprocess(open_image(buf.getvalue())).digit
+    pil.save(buf, format="JPEG", quality=int(rng.integers(20, 95))) if rng.random() < 0.5 else pil.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def through_preprocessing(uploads: list[bytes]) -> np.ndarray:
@@ -110,22 +112,32 @@ def training_set(weights: Path, data_dir: Path, seed: int = 0, cache: Path | Non
     """Digits (cached in `cache` when given: they are slow to make and do not change) and
     non-digits (made afresh: the kinds are what one tunes)."""
     rng = np.random.default_rng(seed)
-    if cache is not None and cache.exists():
-        with np.load(cache) as f:
-            digits = f["digits"]
-    else:
-        digits = _digit_set(weights, data_dir, rng)
-        if cache is not None:
-            np.savez_compressed(cache, digits=digits)
-    from .nondigits import nondigit_cases
-
-    negatives = through_preprocessing([c.data for c in nondigit_cases(40, "train", seed)])
-    print(f"{len(negatives)} non-digits preprocessed", flush=True)
+    digits = _cached(cache, "digits", lambda: _digit_set(weights, data_dir, np.random.default_rng(seed)))
+    negatives = _cached(cache, "nondigits", lambda: _nondigit_set(seed))
     negatives = np.concatenate([negatives] + [_jitter(negatives, rng) for _ in range(4)])
     x = np.concatenate([digits, negatives])
     y = np.concatenate([np.ones(len(digits)), np.zeros(len(negatives))]).astype(np.float32)
     print(f"training set: {len(digits)} digits; {len(negatives)} non-digits")
     return x, y
+
+
+def _cached(cache: Path | None, name: str, make) -> np.ndarray:
+    path = None if cache is None else cache.with_name(f"{cache.stem}.{name}.npz")
+    if path is not None and path.exists():
+        with np.load(path) as f:
+            return f["images"]
+    images = make()
+    if path is not None:
+        np.savez_compressed(path, images=images)
+    return images
+
+
+def _nondigit_set(seed: int) -> np.ndarray:
+    from .nondigits import nondigit_cases
+
+    negatives = through_preprocessing([c.data for c in nondigit_cases(40, "train", seed)])
+    print(f"{len(negatives)} non-digits preprocessed", flush=True)
+    return negatives
 
 
 def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.ndarray:
@@ -138,9 +150,9 @@ def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.nd
     images, labels = images.numpy(), labels.numpy()
     pick = rng.permutation(len(images))
     real = images[pick[:12000]]
-    scans = np.stack([scanned(images[i], rng) for i in pick[12000:13200]])
+    scans = through_preprocessing([scanned(images[i], rng) for i in pick[12000:14500]])
     print(f"{len(scans)} scanned digits preprocessed", flush=True)
-    photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[13200:]], labels[pick[13200:]], 6, seed=7)])
+    photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[14500:]], labels[pick[14500:]], 10, seed=7)])
     print(f"{len(photos)} photographed digits preprocessed", flush=True)
     generator = Generator.from_pretrained(weights / "generator", strict=True).eval()
     generated = sample(generator, [int(s) for s in rng.integers(0, 2**31 - 1, 3000)], [int(d) for d in rng.integers(0, 10, 3000)])
@@ -160,7 +172,7 @@ def _jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.stack(out)
 
 
-def train(weights: Path, data_dir: Path, out: Path, epochs: int = 6, seed: int = 0, cache: Path | None = None) -> DigitDetector:
+def train(weights: Path, data_dir: Path, out: Path, epochs: int = 5, seed: int = 0, cache: Path | None = None) -> DigitDetector:
     torch.manual_seed(seed)
     x, y = training_set(weights, data_dir, seed, cache)
     rng = np.random.default_rng(seed + 1)
@@ -225,8 +237,8 @@ def main() -> None:
     parser.add_argument("--measure", action="store_true")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--weights", type=Path, default=ROOT / "weights")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--cache", type=Path, help="keep the preprocessed training set in this .npz (and reuse it)")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, help="keep the preprocessed digits and non-digits beside this path (NAME.digits.npz, NAME.nondigits.npz) and reuse them")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
