@@ -124,7 +124,7 @@ def training_set(weights: Path, data_dir: Path, seed: int = 0, cache: Path | Non
 def _cached(cache: Path | None, name: str, make) -> np.ndarray:
     path = None if cache is None else cache.with_name(f"{cache.stem}.{name}.npz")
     if path is not None and path.exists():
-        with np.load(path) as f:
+        with np.load(path, allow_pickle=False) as f:
             return f["images"]
     images = make()
     if path is not None:
