@@ -22,10 +22,11 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from . import assets
 from .checksums import WeightsError
+from .digitness import DigitDetector, looks_like_digit
 from .models import Classifier, Discriminator, Generator
-from .preprocess import ImageError, open_image, to_mnist
+from .preprocess import ImageError, Steps, open_image, preprocess
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
-from .verdict import Verdict, exact_mnist
+from .verdict import Verdict
 from .viz import grid
 
 SLIDER_RANGE = 3.0
@@ -182,6 +183,7 @@ class Studio:
         self.discriminator: Discriminator = freeze_spectral_norm(_load(Discriminator, folder / "discriminator"))
         self.classifier: Classifier = fold_batchnorm(_load(Classifier, assets.find(folder, "classifier")))
         dirs = assets.directions(folder, self.generator)
+        self.digit_detector: DigitDetector = _load(DigitDetector, assets.find(folder, "digit_detector"))
         self.slider_names: list[str] = list(dirs)
         self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]
         digits_path = assets.find(folder, "real_digits.npz")
@@ -267,12 +269,13 @@ class Studio:
     # -------------------------------------------------------------- score
 
     def load_upload(self, path: str | Path | bytes) -> np.ndarray:
-        """An uploaded file -> the 28x28 digit the discriminator sees (InputError if unusable).
-        An upload already in MNIST's format keeps its exact pixels: the verdict's evidence."""
+        """An uploaded file -> the 28x28 digit the discriminator sees (InputError if unusable)."""
+        return self.load_upload_steps(path).digit
+
+    def load_upload_steps(self, path: str | Path | bytes) -> Steps:
+        """An uploaded file -> the 28x28 digit with the preprocessing steps that made it."""
         try:
-            img = open_image(path)
-            exact = exact_mnist(img)
-            return exact if exact is not None else to_mnist(img)
+            return preprocess(open_image(path))
         except ImageError as e:
             raise InputError(str(e)) from None
 
@@ -281,7 +284,8 @@ class Studio:
         """uint8 [N, 28, 28] (MNIST polarity) -> per image: `p_real` from the verdict model
         (gan/verdict.py) with its evidence (`p_pixels_intact`, `faint_grey_pixels`, the
         histogram's and the CNN's shares of its logit), `p_real_gan_d` (calibrated) and
-        `gan_d_logit` from the GAN's own D's label-free head, and the classifier's digit guess."""
+        `gan_d_logit` from the GAN's own D's label-free head, the classifier's digit guess, and
+        `is_digit`: whether the image looks like a handwritten digit at all (gan.digitness)."""
         digits = np.asarray(digits, np.uint8)
         x = torch.from_numpy(digits).float().div(127.5).sub(1).unsqueeze(1)
         logits = self.discriminator(x)
@@ -289,9 +293,10 @@ class Studio:
         p_gan_d = torch.sigmoid(a * logits + b)
         probs = torch.softmax(self.classifier(x), 1)
         conf, digit = probs.max(1)
+        is_digit = looks_like_digit(self.digit_detector, digits)
         verdicts = self.verdict.explain(digits) if self.verdict is not None else [{"p_real": round(float(p), 4)} for p in p_gan_d]
-        return [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4)}
-                for v, p, d, c, l in zip(verdicts, p_gan_d, digit, conf, logits)]
+        return [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4),
+                 "is_digit": bool(k)} for v, p, d, c, l, k in zip(verdicts, p_gan_d, digit, conf, logits, is_digit)]
 
     # -------------------------------------------------------------- game
 

@@ -58,9 +58,15 @@ def training_curves(log_path: Path, points: int = 300) -> tuple[pd.DataFrame, pd
             frame({"D(real)": "d_real", "D(fake)": "d_fake"}))
 
 
+NOT_A_DIGIT = "This does not look like a handwritten digit"
+
+
 def verdict_markdown(result: dict) -> str:
     """The headline verdict (the converged detector, gan/verdict.py), what drove it, and the
     GAN's own discriminator beside it."""
+    if not result.get("is_digit", True):  # name no digit and give no verdict on what is not one
+        return (f"### {NOT_A_DIGIT}.\nThe classifier would force it into one of ten digits and the discriminator "
+                f"into real or generated; neither answer means anything here (P(real) = {result['p_real']:.2f}).")
     p = result["p_real"]
     if "p_pixels_intact" not in result:  # weights with no detector (a training run): the GAN's own D decides
         label = "looks like a real MNIST digit" if p >= 0.5 else "looks generated (or not MNIST-like)"
@@ -246,3 +252,18 @@ def write_gradio_images_once() -> None:
 
     processing_utils.save_pil_to_cache = save_pil_to_cache
 
+
+
+def steps_strip(steps, height: int = 112) -> np.ndarray:
+    """The preprocessing steps side by side, uint8 RGB: the page with its lighting removed,
+    the ink kept (white) and set aside (grey), and the 28x28 the models see."""
+    digit = np.asarray(Image.fromarray(steps.digit).resize((height, height), Image.NEAREST))
+    if steps.passthrough or steps.normalised is None:
+        return np.stack([digit] * 3, -1)  # an MNIST-formatted upload: used as it is
+    tiles = []
+    for a in (steps.normalised, steps.ink):
+        img = Image.fromarray(a)
+        tiles.append(np.asarray(img.resize((max(1, round(img.width * height / img.height)), height), Image.BILINEAR)))
+    gap = np.full((height, 6), 255, np.uint8)
+    strip = np.concatenate([tiles[0], gap, tiles[1], gap, digit], 1)
+    return np.stack([strip] * 3, -1)

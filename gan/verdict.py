@@ -97,20 +97,6 @@ def evidence_image(digit: np.ndarray, scale: int = 8) -> np.ndarray:
 # ---------------------------------------------------------------------------- uploads
 
 
-def exact_mnist(img: Image.Image) -> np.ndarray | None:
-    """The pixels of an upload that is already an MNIST-format digit (28x28, grey, opaque),
-    untouched, as white ink on black (a dark-on-light one is inverted, which loses nothing);
-    None for anything else. Re-cropping and resampling it would erase the faint-grey evidence."""
-    if img.size != (28, 28) or img.mode not in ("L", "RGB", "RGBA", "LA", "P"):
-        return None
-    rgba = np.asarray(img.convert("RGBA"))
-    if (rgba[..., 3] != 255).any() or (rgba[..., 0] != rgba[..., 1]).any() or (rgba[..., 1] != rgba[..., 2]).any():
-        return None  # colour or transparency: not a plain MNIST-style digit
-    gray = rgba[..., 0]
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return gray.copy() if np.median(border) < 128 else 255 - gray
-
-
 def round_trip(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """What an upload of `digit` looks like after the usual journey: maybe dark on white,
     upscaled 4-12x (nearest, bilinear or bicubic), blurred (radius 0-2), saved as JPEG

@@ -25,9 +25,15 @@ def build(studio: Studio) -> gr.Blocks:
     @refuse
     def score(image):
         """Score one image file with the discriminator and the classifier."""
-        digit = studio.load_upload(image)
-        result = studio.score(digit[None])[0]
-        return digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), result
+        steps = studio.load_upload_steps(image)
+        result = studio.score(steps.digit[None])[0]
+        return steps.digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), result, ui.steps_strip(steps)
+
+    def score_example(path):
+        if not path:
+            return None, "", None, None
+        digit, text, plot, _, strip = score(path)
+        return digit, text, plot, strip
 
     @refuse
     def score_files(files):
@@ -47,7 +53,7 @@ def build(studio: Studio) -> gr.Blocks:
                 continue
             s = studio.score(d[None])[0]
             digits.append((d, name))
-            rows.append([name, s["p_real"], s["digit"], s["digit_confidence"], ""])
+            rows.append([name, s["p_real"], s["digit"], s["digit_confidence"], "" if s["is_digit"] else ui.NOT_A_DIGIT])
             first = first or (d, ui.verdict_markdown(s), ui.histogram_frame(studio.score_histogram, s["p_real"]))
         return digits, rows, *(first or (None, "No usable image: see the table.", None))
 
@@ -57,13 +63,13 @@ def build(studio: Studio) -> gr.Blocks:
         (an error would lay a badge over every output, on top of the previous verdict)."""
         drawing = ui.drawn_image(editor_value)
         if drawing is None:
-            return None, ui.DRAW_FIRST, None
+            return None, ui.DRAW_FIRST, None, None
         try:
-            digit = studio.load_upload(ui.png_bytes(drawing))
+            steps = studio.load_upload_steps(ui.png_bytes(drawing))
         except InputError as e:
-            return None, f"**{e}**", None
-        result = studio.score(digit[None])[0]
-        return digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"])
+            return None, f"**{e}**", None, None
+        result = studio.score(steps.digit[None])[0]
+        return steps.digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), ui.steps_strip(steps)
 
     with gr.Blocks() as tab:
         gr.Markdown("Give the discriminator your own digit: it says how likely the image is a real MNIST digit "
@@ -82,6 +88,8 @@ def build(studio: Studio) -> gr.Blocks:
             with gr.Column():
                 seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
                 evidence = gr.Image(label="the verdict's evidence: faint grey pixels (values 1-9) in magenta", format="png", height=224, interactive=False, elem_id="evidence")
+                steps_img = gr.Image(label="how it got there: lighting removed, ink kept (white) or set aside (grey), 28x28", format="png",
+                                     height=140, interactive=False, elem_id="steps")
                 verdict = gr.Markdown(elem_id="verdict")
                 hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated verdicts on 28x28 PNGs: real MNIST test digits vs generated digits, and yours",
                                    color_map={"real": "#1f77b4", "generated": "#ff7f0e", "yours": "#d62728"},
@@ -92,15 +100,15 @@ def build(studio: Studio) -> gr.Blocks:
 
         # Scoring an example or a drawing replaces the verdict: the previous uploads' gallery and table go too.
         clear_uploads = dict(fn=lambda: (None, None, None), inputs=None, outputs=[uploads, gallery, table], api_visibility="private")
-        example_image.change(lambda f: score(f)[:3] if f else (None, "", None), example_image, [seen, verdict, hist],
+        example_image.change(score_example, example_image, [seen, verdict, hist, steps_img],
                              api_visibility="private").then(**clear_uploads)
         uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
-        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist], api_name="score_drawing", concurrency_id="heavy",
+        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist, steps_img], api_name="score_drawing", concurrency_id="heavy",
                          concurrency_limit=1).then(**clear_uploads)
         draw_tab.select(None, js=PICK_BRUSH)
         sketch.clear(None, js=PICK_BRUSH)
         # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
         seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")
         score_input = gr.File(visible=False)
-        gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json], api_name="score", concurrency_id="heavy", concurrency_limit=1)
+        gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json, steps_img], api_name="score", concurrency_id="heavy", concurrency_limit=1)
     return tab

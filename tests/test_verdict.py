@@ -40,8 +40,12 @@ def test_a_dark_on_white_28x28_png_is_scored_on_its_exact_pixels(studio, tmp_pat
     assert np.array_equal(studio.load_upload(path), fake)
 
 
-def test_exact_mnist_passes_only_plain_28x28_grey_images():
-    from gan.verdict import exact_mnist
+def test_only_plain_28x28_grey_images_keep_their_exact_pixels():
+    from gan.preprocess import preprocess
+
+    def exact_mnist(img):
+        steps = preprocess(img)
+        return steps.digit if steps.passthrough else None
 
     digit = np.zeros((28, 28), np.uint8)
     digit[8:20, 12:16] = 200

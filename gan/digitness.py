@@ -1,0 +1,256 @@
+"""Does an image look like a handwritten digit? A small CNN on the 28x28 the classifier sees.
+
+The reference classifier answers "which digit" with near-certainty even for noise (it was
+never shown anything else), so "is it a digit at all" needs its own judge. This one learns
+real MNIST training digits, the generator's digits and digits photographed or scanned and
+preprocessed (gan.preprocess), against non-digits from gan.nondigits' "train" split
+(DejaVu letters and words, random-walk scribbles, triangles, squares, stars, hatching,
+uniform noise, stripes, checkerboards), each pushed through the same preprocessing. Its
+threshold keeps 99% of held-out digits. It is measured on the "test" split: other
+fonts, other scribbles and shapes, drawings, blank pages and textures it never saw.
+
+    python -m gan.digitness --train        # writes weights/digit_detector/ (then: python -m gan.checksums weights)
+    python -m gan.digitness --measure      # flagged shares: test non-digits, the 10,000 MNIST test digits
+    python -m gan.photoset --measure       # ...and photo-like digits, per condition
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from PIL import Image, ImageFilter
+from torch import nn
+
+from .photoset import pen_stroke
+from .preprocess import ImageError, label_components, open_image, preprocess
+
+ROOT = Path(__file__).resolve().parent.parent
+KEEP_REAL = 0.99  # share of held-out real digits the threshold keeps
+
+
+class DigitDetector(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+    """28x28 MNIST-polarity image -> logit that it is a handwritten digit."""
+
+    def __init__(self, width: int = 16, threshold: float = 0.0):
+        super().__init__()
+        self.threshold = threshold  # on the logit; chosen at training time, saved in config.json
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 7
+            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(2 * width * 49, 64), nn.ReLU(), nn.Linear(64, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Images [N, 1, 28, 28] in [-1, 1] -> logits [N]."""
+        return self.net(x).squeeze(1)
+
+
+MAX_PIECES = 3  # handwriting draws a digit in one or two strokes: 6 of the 10,000 MNIST test digits fall in 4+ pieces
+
+
+def separate_pieces(digit: np.ndarray) -> int:
+    """Separate marks of at least 3 pixels in a 28x28 digit (a smiley face has four)."""
+    labels, n = label_components(digit > 100)
+    return int((np.bincount(labels.ravel(), minlength=n + 1)[1:] >= 3).sum())
+
+
+@torch.inference_mode()
+def looks_like_digit(detector: DigitDetector, digits: np.ndarray) -> list[bool]:
+    """uint8 [N, 28, 28] -> per image: the detector's logit clears its threshold, and the
+    image is not in more separate pieces than handwriting makes."""
+    logits = detector(as_input(digits))
+    return [bool(l >= detector.threshold) and separate_pieces(d) <= MAX_PIECES for l, d in zip(logits, digits)]
+
+
+def as_input(digits: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(digits, np.uint8)).float().div(127.5).sub(1).unsqueeze(1)
+
+
+# ---------------------------------------------------------------------------- training data
+
+
+def scanned(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A digit as an upload: drawn at another size, either polarity, blurred, noisy, PNG or
+    JPEG (the app's own preprocessing then makes it 28x28 again: what the detector sees)."""
+    side = int(np.exp(rng.uniform(np.log(16), np.log(220))))  # small in the frame as often as large
+    ink = pen_stroke(digit, side, rng.uniform(0.1, 0.6))
+    margin = int(side * rng.uniform(0.05, 0.6))
+    page = np.zeros((side + 2 * margin, side + 2 * margin), np.float32)
+    page[margin:margin + side, margin:margin + side] = ink
+    paper, pen = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.4)
+    img = paper + (pen - paper) * page
+    if rng.random() < 0.3:
+        img = 1 - img
+    blurred = Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 0.05) * side))
+    noisy = np.asarray(blurred, np.float32) + rng.normal(0, 255 * rng.uniform(0, 0.07), page.shape)
+    pil = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+    buf = io.BytesIO()
+    pil.save(buf, format="JPEG", quality=int(rng.integers(20, 95))) if rng.random() < 0.5 else pil.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def through_preprocessing(uploads: list[bytes]) -> np.ndarray:
+    """The 28x28s of the uploads preprocessing accepts (a refused one is flagged anyway)."""
+    out = []
+    for data in uploads:
+        try:
+            out.append(preprocess(open_image(data)).digit)
+        except ImageError:
+            pass
+    return np.stack(out)
+
+
+def training_set(weights: Path, data_dir: Path, seed: int = 0, cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Digits (cached in `cache` when given: they are slow to make and do not change) and
+    non-digits (made afresh: the kinds are what one tunes)."""
+    rng = np.random.default_rng(seed)
+    digits = _cached(cache, "digits", lambda: _digit_set(weights, data_dir, np.random.default_rng(seed)))
+    negatives = _cached(cache, "nondigits", lambda: _nondigit_set(seed))
+    negatives = np.concatenate([negatives] + [_jitter(negatives, rng) for _ in range(4)])
+    x = np.concatenate([digits, negatives])
+    y = np.concatenate([np.ones(len(digits)), np.zeros(len(negatives))]).astype(np.float32)
+    print(f"training set: {len(digits)} digits; {len(negatives)} non-digits")
+    return x, y
+
+
+def _cached(cache: Path | None, name: str, make) -> np.ndarray:
+    path = None if cache is None else cache.with_name(f"{cache.stem}.{name}.npz")
+    if path is not None and path.exists():
+        with np.load(path, allow_pickle=False) as f:
+            return f["images"]
+    images = make()
+    if path is not None:
+        np.savez_compressed(path, images=images)
+    return images
+
+
+def _nondigit_set(seed: int) -> np.ndarray:
+    from .nondigits import nondigit_cases
+
+    negatives = through_preprocessing([c.data for c in nondigit_cases(40, "train", seed)])
+    print(f"{len(negatives)} non-digits preprocessed", flush=True)
+    return negatives
+
+
+def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.ndarray:
+    from .data import load_mnist
+    from .models import Generator
+    from .photoset import photo_cases
+    from .sampling import sample
+
+    images, labels = load_mnist(data_dir, train=True)
+    images, labels = images.numpy(), labels.numpy()
+    pick = rng.permutation(len(images))
+    real = images[pick[:12000]]
+    scans = through_preprocessing([scanned(images[i], rng) for i in pick[12000:14500]])
+    print(f"{len(scans)} scanned digits preprocessed", flush=True)
+    photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[14500:]], labels[pick[14500:]], 10, seed=7)])
+    print(f"{len(photos)} photographed digits preprocessed", flush=True)
+    generator = Generator.from_pretrained(weights / "generator", strict=True).eval()
+    generated = sample(generator, [int(s) for s in rng.integers(0, 2**31 - 1, 3000)], [int(d) for d in rng.integers(0, 10, 3000)])
+    print(f"digits: {len(real)} real, {len(scans)} scanned, {len(photos)} photographed, {len(generated)} generated")
+    return np.concatenate([real, scans, photos, generated])
+
+
+def _jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Non-digits turned, flipped and shifted: more of the same kinds, not new kinds."""
+    out = []
+    for img in images:
+        pil = Image.fromarray(img).rotate(rng.uniform(-30, 30), Image.BILINEAR)
+        a = np.asarray(pil)
+        if rng.random() < 0.5:
+            a = a[:, ::-1]
+        out.append(np.roll(a, tuple(rng.integers(-2, 3, 2)), (0, 1)))
+    return np.stack(out)
+
+
+def train(weights: Path, data_dir: Path, out: Path, epochs: int = 5, seed: int = 0, cache: Path | None = None) -> DigitDetector:
+    torch.manual_seed(seed)
+    x, y = training_set(weights, data_dir, seed, cache)
+    rng = np.random.default_rng(seed + 1)
+    order = rng.permutation(len(x))
+    val, fit = order[:2000], order[2000:]
+    model = DigitDetector()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    xt, yt = as_input(x), torch.from_numpy(y)
+    pos_weight = torch.tensor((y[fit] == 1).sum() / max((y[fit] == 0).sum(), 1))  # balance the classes
+    for epoch in range(epochs):
+        model.train()
+        for batch in np.array_split(rng.permutation(fit), max(1, len(fit) // 128)):
+            logits = model(xt[batch])
+            weight = torch.where(yt[batch] == 1, 1.0, float(pos_weight))
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, yt[batch], weight=weight)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            v = model(xt[val])
+        acc = ((v > 0).float() == yt[val]).float().mean()
+        print(f"epoch {epoch + 1}: loss {float(loss.detach()):.4f}, validation accuracy {float(acc):.4f}")
+    with torch.no_grad():
+        real_val = model(xt[val][yt[val] == 1])
+    model.threshold = round(float(torch.quantile(real_val, 1 - KEEP_REAL)), 4)
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, config={"width": 16, "threshold": model.threshold})
+    print(f"threshold {model.threshold}; saved to {out}")
+    return model
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def measure(studio, data_dir: Path, n_nondigits_per_kind: int = 20) -> dict:
+    """Shares flagged as not a digit: test-split non-digits (per kind) and the real MNIST test
+    digits (all 10,000, as 28x28 uploads). Photo-like digits: python -m gan.photoset --measure."""
+    from .nondigits import nondigit_cases
+    from .photoset import test_digits
+    from .studio import InputError
+
+    per_kind: dict[str, list[bool]] = {}
+    for case in nondigit_cases(n_nondigits_per_kind, "test"):
+        try:
+            flagged = not studio.score(studio.load_upload(case.data)[None])[0]["is_digit"]
+        except InputError:  # refused by preprocessing ("No digit found"): flagged too
+            flagged = True
+        per_kind.setdefault(case.kind, []).append(flagged)
+    images, _ = test_digits(data_dir)
+    flags = [not r["is_digit"] for chunk in np.array_split(images, max(1, len(images) // 1000)) for r in studio.score(chunk)]
+    return {"nondigits_flagged": {k: float(np.mean(v)) for k, v in per_kind.items()},
+            "nondigits_flagged_all": float(np.mean([x for v in per_kind.values() for x in v])),
+            "nondigits_count": sum(map(len, per_kind.values())),
+            "mnist_test_flagged": float(np.mean(flags)), "mnist_test_count": len(flags)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--measure", action="store_true")
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--weights", type=Path, default=ROOT / "weights")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, help="keep the preprocessed digits and non-digits beside this path (NAME.digits.npz, NAME.nondigits.npz) and reuse them")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    if args.train:
+        t = time.time()
+        train(args.weights, args.data_dir, args.weights / "digit_detector", args.epochs, cache=args.cache)
+        print(f"trained in {time.time() - t:.0f} s")
+    if args.measure:
+        from .studio import Studio
+
+        print(json.dumps(measure(Studio(args.weights), args.data_dir), indent=1))
+
+
+if __name__ == "__main__":
+    main()
