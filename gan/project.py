@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import math
+import os
 import sys
 import time
 import weakref
@@ -84,13 +86,16 @@ def encode_latent(z: torch.Tensor) -> str:
     return base64.urlsafe_b64encode(z.detach().to(torch.float16).numpy().astype("<f2").tobytes()).decode().rstrip("=")
 
 
-def decode_latent(code: str, z_dim: int) -> torch.Tensor:
-    """Inverse of encode_latent -> float32 [z_dim]; ValueError on anything else."""
+def decode_latent(code: str, z_dim: int | None = None) -> torch.Tensor:
+    """Inverse of encode_latent -> float32 [z_dim]; ValueError on anything else (z_dim None:
+    any whole number of float16 values)."""
     try:
         raw = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
     except (ValueError, TypeError):
         raise ValueError("z is not base64url text") from None
-    if len(raw) != 2 * z_dim:
+    if z_dim is None and (len(raw) % 2 or not raw):
+        raise ValueError(f"z must hold whole float16 numbers, got {len(raw)} bytes")
+    if z_dim is not None and len(raw) != 2 * z_dim:
         raise ValueError(f"z must hold {z_dim} float16 numbers ({2 * z_dim} bytes), got {len(raw)} bytes")
     z = np.frombuffer(raw, dtype="<f2").astype(np.float32)
     if not np.isfinite(z).all():
@@ -160,19 +165,16 @@ def project(generator: Generator, classifier: Classifier, target: np.ndarray, *,
             labels.append(d)
     z = latents_from_seeds(starts, generator.z_dim).requires_grad_(True)
     labels_t = torch.tensor(labels)
-    z_std = 1.0  # z ~ N(0, I)
     opt = torch.optim.Adam([z], lr=LR, betas=(0.9, 0.999))
     noise_rng = torch.Generator().manual_seed(NOISE_SEED)
-    for p in [*generator.parameters(), *classifier.parameters()]:
-        p.requires_grad_(False)
     for step in range(steps):
         lr, noise = schedule(step / steps)
         for group in opt.param_groups:
             group["lr"] = lr
-        z_in = z + z_std * noise * torch.randn(z.shape, generator=noise_rng)
+        z_in = z + noise * torch.randn(z.shape, generator=noise_rng)
         loss = _loss(generator, classifier, z_in, labels_t, x_target, target_feats).sum()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward(inputs=[z])  # gradients for z only: the models' weights stay untouched
         opt.step()
 
     with torch.no_grad():
@@ -201,3 +203,93 @@ def _loss(generator: Generator, classifier: Classifier, z: torch.Tensor, labels:
     feature = (classifier.features(x) - target_feats).square().mean(1)
     prior = (z.square().mean(1) - 1).square()
     return pixel + FEATURE_WEIGHT * feature + PRIOR_WEIGHT * prior
+
+
+# ---------------------------------------------------------------------------- measure
+
+
+def baseline(generator: Generator, target: np.ndarray, digit: int, n_seeds: int = 1000) -> np.ndarray:
+    """The best of seeds 0..n_seeds-1 for `digit` by pixel distance: what a projection must beat."""
+    images = _baseline_images(generator, digit, n_seeds)
+    dist = (images - torch.from_numpy(target).float().flatten()).square().mean(1)
+    return images[int(dist.argmin())].view(28, 28).to(torch.uint8).numpy()
+
+
+_baseline_cache: dict[tuple[int, int, int], torch.Tensor] = {}
+
+
+def _baseline_images(generator: Generator, digit: int, n_seeds: int) -> torch.Tensor:
+    key = (id(generator), digit, n_seeds)
+    if key not in _baseline_cache:
+        z = latents_from_seeds(range(n_seeds), generator.z_dim)
+        _baseline_cache[key] = torch.from_numpy(images_from_latents(generator, z, torch.full((n_seeds,), digit))).float().flatten(1)
+    return _baseline_cache[key]
+
+
+def fit_figures(classifier: Classifier, targets: np.ndarray, fits: np.ndarray, labels: np.ndarray) -> dict:
+    """Over pairs (target, fit), uint8 [N, 28, 28]: the share of fits the classifier reads as
+    the target's digit (its reading of the target, and the true label), mean pixel error in
+    [0, 1], mean perceptual distance (L2 between the classifier's 128-d features)."""
+    f_t, p_t = read(classifier, to_unit(targets))
+    f_f, p_f = read(classifier, to_unit(fits))
+    read_t, read_f = p_t.argmax(1).numpy(), p_f.argmax(1).numpy()
+    return {
+        "same_digit_as_target_reading": round(float((read_f == read_t).mean()), 4),
+        "same_digit_as_label": round(float((read_f == labels).mean()), 4),
+        "pixel_error": round(float(np.abs(targets.astype(np.float32) - fits).mean() / 255), 4),
+        "perceptual_distance": round(float((f_t - f_f).norm(dim=1).mean()), 4),
+    }
+
+
+def measure(weights: str | None, data_dir: str, n: int) -> dict:
+    """Project the first n MNIST test digits; compare with the best of 1,000 seeds."""
+    from .data import load_mnist
+    from .studio import Studio
+
+    torch.set_num_threads(1)
+    studio = Studio(weights)
+    images, labels = load_mnist(data_dir, train=False)
+    targets, labels = images[:n].numpy(), labels[:n].numpy()
+    t0 = time.perf_counter()
+    start_bank(studio.generator)
+    bank_s = time.perf_counter() - t0
+    fits, walls, cpus, tried_two = [], [], [], 0
+    for i, target in enumerate(targets):
+        t_wall, t_cpu = time.perf_counter(), time.thread_time()
+        p = project(studio.generator, studio.classifier, target)
+        cpus.append(time.thread_time() - t_cpu)
+        walls.append(time.perf_counter() - t_wall)
+        fits.append(p.reconstruction)
+        tried_two += len(p.figures["digits_tried"]) > 1
+        if (i + 1) % 100 == 0:
+            print(f"{i + 1}/{n} projected, median {np.median(cpus):.3f} s CPU, {np.median(walls):.3f} s wall", file=sys.stderr)
+    _, probs = read(studio.classifier, to_unit(targets))
+    base = np.stack([baseline(studio.generator, t, int(d)) for t, d in zip(targets, probs.argmax(1))])
+    return {
+        "n": n,
+        "projection": fit_figures(studio.classifier, targets, np.stack(fits), labels),
+        "best_of_1000_seeds": fit_figures(studio.classifier, targets, base, labels),
+        "seconds_per_projection_cpu_median": round(float(np.median(cpus)), 3),
+        "seconds_per_projection_cpu_p90": round(float(np.percentile(cpus, 90)), 3),
+        "seconds_per_projection_wall_median": round(float(np.median(walls)), 3),
+        "start_bank_seconds_once": round(bank_s, 3),
+        "share_fitting_two_digits": round(tried_two / n, 4),
+        "steps": STEPS,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m gan.project", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--measure", action="store_true", help="project MNIST test digits and print the figures as JSON")
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout (default: data)")
+    p.add_argument("--weights", default=None, help="weights folder or Hub id (default: $GAN_WEIGHTS or weights/)")
+    p.add_argument("--n", type=int, default=1000, help="how many test digits (default: 1000)")
+    args = p.parse_args(argv)
+    if not args.measure:
+        p.error("nothing to do: pass --measure")
+    print(json.dumps(measure(args.weights, args.data_dir, args.n), indent=2))
+
+
+if __name__ == "__main__":
+    main()
