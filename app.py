@@ -33,7 +33,7 @@ import gradio as gr  # noqa: E402
 
 from gan import ui  # noqa: E402
 from gan.studio import Studio, WeightsError  # noqa: E402
-from tabs import discriminator, game, generate, model  # noqa: E402
+from tabs import discriminator, game, generate, model, steer  # noqa: E402
 
 ui.write_gradio_images_once()
 
@@ -51,9 +51,9 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "
                 "with latent sliders, or test the discriminator on your own handwriting.")
     with gr.Tab("Generate"):
-        generate.build(studio)
+        generate_tab = generate.build(studio)
     with gr.Tab("Discriminator"):
-        discriminator.build(studio)
+        steer.connect(generate_tab.steer, *discriminator.build(studio).steer_sources)
     with gr.Tab("Real or fake?"):
         game.build(studio)
     with gr.Tab("Model"):

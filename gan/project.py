@@ -90,8 +90,8 @@ def decode_latent(code: str, z_dim: int | None = None) -> torch.Tensor:
     """Inverse of encode_latent -> float32 [z_dim]; ValueError on anything else (z_dim None:
     any whole number of float16 values)."""
     try:
-        raw = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
-    except (ValueError, TypeError):
+        raw = base64.b64decode(code + "=" * (-len(code) % 4), altchars=b"-_", validate=True)
+    except (ValueError, TypeError):  # binascii.Error is a ValueError
         raise ValueError("z is not base64url text") from None
     if z_dim is None and (len(raw) % 2 or not raw):
         raise ValueError(f"z must hold whole float16 numbers, got {len(raw)} bytes")
