@@ -13,6 +13,10 @@ from PIL import Image
 from test_browser import browser, page, shoot, src  # noqa: F401  (fixtures)
 from playwright.sync_api import Page, expect
 
+# A projection is about 0.7 s of CPU on one thread, but this test also runs on a 2-core box
+# loaded 10-20x by other work, where it took 80 s: no assertion here is about speed.
+STEER_TIMEOUT_MS = 600_000
+
 
 def pixels(page: Page, image_src: str) -> np.ndarray:
     """The 28x28 PNG an image output shows, fetched from the app as the browser does."""
@@ -44,11 +48,7 @@ def test_draw_steer_and_slide(page: Page, studio):
 
     # The projection is shown (target, reconstruction, difference) and loaded into the controls:
     # the recipe now carries the projected latent instead of a seed.
-    try:
-        expect(page.locator("#steer-fit")).to_contain_text("Fitted as a 7")
-    except AssertionError:
-        shoot(page, "steer_failed.png")
-        raise
+    expect(page.locator("#steer-fit")).to_contain_text("Fitted as a 7", timeout=STEER_TIMEOUT_MS)
     expect(recipe).to_have_value(re.compile(r"^digit=7&z=[A-Za-z0-9_-]{171}&psi=1$"))
     expect(output).not_to_have_attribute("src", before)
     fit_src = src(output)
