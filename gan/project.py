@@ -36,7 +36,6 @@ import base64
 import json
 import math
 import os
-import sys
 import time
 import weakref
 from dataclasses import dataclass, field
