@@ -4,7 +4,6 @@ it, and /project answers a photo-like upload with a fit and a non-digit with a c
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from gradio_client import handle_file
