@@ -79,7 +79,7 @@ def build(studio: Studio) -> gr.Blocks:
                     sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1, label=name, elem_id=f"slider-{name}")
                                for name in studio.slider_names]
                     reset = gr.Button("Reset all sliders", size="sm")
-                latent = gr.Textbox(visible=False, elem_id="latent")  # a projected digit's z (tabs/steer.py); '' = the seed's
+                latent = gr.Textbox("", visible=False, elem_id="latent")  # a projected digit's z (tabs/steer.py); '' = the seed's
             with gr.Column(scale=2):
                 output = gr.Image(label="generated digit (28x28 PNG)", format="png", height=336, elem_classes="pixels",
                                   elem_id="output", interactive=False, buttons=["download"])
