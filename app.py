@@ -33,7 +33,7 @@ import gradio as gr  # noqa: E402
 
 from gan import ui  # noqa: E402
 from gan.studio import Studio, WeightsError  # noqa: E402
-from tabs import discriminator, game, generate, lab, model  # noqa: E402
+from tabs import discriminator, game, generate, lab, model, steer  # noqa: E402
 
 ui.write_gradio_images_once()
 
@@ -53,9 +53,9 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
                 "with latent sliders, or test the discriminator on your own handwriting.")
     with gr.Tabs(overflow_behavior="wrap"):  # a phone wraps the tab bar onto two rows: no tab hides behind "..."
         with gr.Tab("Generate"):
-            generate.build(studio)
+            generate_tab = generate.build(studio)
         with gr.Tab("Discriminator"):
-            discriminator.build(studio)
+            steer.connect(generate_tab.steer, *discriminator.build(studio).steer_sources)
         with gr.Tab("Real or fake?"):
             game.build(studio)
         with gr.Tab("Model"):

@@ -22,20 +22,35 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-from huggingface_hub import PyTorchModelHubMixin
-from PIL import Image, ImageFilter
-from torch import nn
 
-from .photoset import pen_stroke
-from .preprocess import ImageError, label_components, open_image, preprocess
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.digitness", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train", action="store_true")
+    p.add_argument("--measure", action="store_true")
+    p.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data")
+    p.add_argument("--weights", type=Path, default=Path(__file__).resolve().parent.parent / "weights")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--cache", type=Path, help="keep the preprocessed digits and non-digits beside this path (NAME.digits.npz, NAME.nondigits.npz) and reuse them")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image, ImageFilter  # noqa: E402
+from torch import nn  # noqa: E402
+
+from .models import HubModel  # noqa: E402
+from .photoset import pen_stroke  # noqa: E402
+from .preprocess import ImageError, label_components, open_image, preprocess  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEP_REAL = 0.99  # share of held-out real digits the threshold keeps
 
 
-class DigitDetector(nn.Module, PyTorchModelHubMixin, library_name="mnist-gan-studio", license="mit"):
+class DigitDetector(nn.Module, HubModel, library_name="mnist-gan-studio", license="mit"):
     """28x28 MNIST-polarity image -> logit that it is a handwritten digit."""
 
     def __init__(self, width: int = 16, threshold: float = 0.0):
@@ -232,14 +247,7 @@ def measure(studio, data_dir: Path, n_nondigits_per_kind: int = 20) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", action="store_true")
-    parser.add_argument("--measure", action="store_true")
-    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--weights", type=Path, default=ROOT / "weights")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--cache", type=Path, help="keep the preprocessed digits and non-digits beside this path (NAME.digits.npz, NAME.nondigits.npz) and reuse them")
-    args = parser.parse_args()
+    args = build_parser().parse_args()
     torch.set_num_threads(1)
 
     if args.train:

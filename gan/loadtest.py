@@ -176,7 +176,7 @@ class Crowd:
         while True:
             session, self.visits = f"load{i}-{rng.getrandbits(40):x}", self.visits + 1
             digit, seed, sliders = 3, 42, dict.fromkeys(SLIDERS, 0.0)  # the page opens on digit 3, seed 42
-            gen = lambda: call(self.http, "generate", [digit, seed, 1.0, *sliders.values()], session)
+            gen = lambda: call(self.http, "generate", [digit, seed, 1.0, *sliders.values(), ""], session)  # "": no projected latent (tabs/steer.py)
             if not await self._request("generate", gen):  # and renders it on load, for every visitor alike
                 return
             for _ in range(rng.randint(10, 40)):
@@ -205,7 +205,7 @@ class Crowd:
 
 async def digit_png(http: httpx.AsyncClient) -> bytes:
     """A realistic upload: a generated digit, dark on white, smoothly enlarged to 280x280."""
-    out = await call(http, "generate", [7, 2024, 1.0, *[0.0] * len(SLIDERS)])
+    out = await call(http, "generate", [7, 2024, 1.0, *[0.0] * len(SLIDERS), ""])
     r = await http.get(out[0]["url"])
     r.raise_for_status()
     img = ImageOps.invert(Image.open(io.BytesIO(r.content)).convert("L")).resize((280, 280), Image.BILINEAR)

@@ -266,7 +266,7 @@ def nondigit_cases(n_per_kind: int, split: str = "test", seed: int = 0) -> list[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m gan.nondigits", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--per-kind", type=int, default=4)
     parser.add_argument("--split", default="test", choices=["train", "test"])
     parser.add_argument("--out", type=Path, required=True)

@@ -235,7 +235,7 @@ def test_digits(data_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m gan.photoset", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measure", action="store_true", help="score every case and print the read-right table")
     parser.add_argument("-n", "--per-condition", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)

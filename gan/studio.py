@@ -25,6 +25,7 @@ from .checksums import WeightsError
 from .digitness import DigitDetector, looks_like_digit
 from .models import Classifier, Discriminator, Generator
 from .preprocess import ImageError, Steps, open_image, preprocess
+from .project import Projection, decode_latent, project
 from .sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
 from .verdict import Verdict
 from .viz import grid
@@ -33,6 +34,8 @@ SLIDER_RANGE = 3.0
 TRUNCATION_RANGE = (0.0, 1.5)
 MAX_GRID_CELLS = 100
 MAX_FRAMES = 64
+# Calibrated P(real) below which an image is not projected as a digit: real MNIST test digits
+# score at least 0.17 (1,000 of them; 0.04% of 10,000 fall under 0.05), noise 0.0001-0.0003.
 SERVE_BATCH = 16  # digits per generator pass when serving: keeps a 100-cell grid's peak memory low
 
 
@@ -75,9 +78,12 @@ class Recipe:
     seed: int = 0
     truncation: float = 1.0
     sliders: dict[str, float] = field(default_factory=dict)
+    z: str = ""  # a projected digit's latent (gan.project.encode_latent); when set, it replaces the seed's
 
     def to_query(self) -> str:
         values = {"digit": self.digit, "seed": self.seed, "psi": _short(self.truncation)}
+        if self.z:
+            values = {"digit": self.digit, "z": self.z, "psi": _short(self.truncation)}
         values.update({k: _short(v) for k, v in self.sliders.items() if v != 0})
         return urlencode(values)
 
@@ -86,9 +92,9 @@ class Recipe:
         """Parse `digit=3&seed=42&psi=0.7&thickness=1.5` (a leading '?' or URL is fine)."""
         query = query.strip().split("?", 1)[-1]
         items = dict(parse_qsl(query, keep_blank_values=True))
-        unknown = set(items) - {"digit", "seed", "psi", *slider_names}
+        unknown = set(items) - {"digit", "seed", "psi", "z", *slider_names}
         if unknown:
-            raise InputError(f"Unknown recipe keys: {', '.join(sorted(unknown))}. Expected digit, seed, psi, {', '.join(slider_names)}.")
+            raise InputError(f"Unknown recipe keys: {', '.join(sorted(unknown))}. Expected digit, seed or z, psi, {', '.join(slider_names)}.")
 
         def num(key: str, default: float) -> float:
             try:
@@ -101,7 +107,21 @@ class Recipe:
             seed=as_int(num("seed", 0), "seed", 0, MAX_SEED),
             truncation=as_float(num("psi", 1.0), "truncation", *TRUNCATION_RANGE),
             sliders={k: as_float(num(k, 0.0), k, -SLIDER_RANGE, SLIDER_RANGE) for k in slider_names},
+            z=as_latent_code(items.get("z", "")),
         )
+
+
+def as_latent_code(code: object) -> str:
+    """A projected latent's recipe text ('' for none); refuse what does not decode."""
+    if code is None or code == "":
+        return ""
+    if not isinstance(code, str):
+        raise InputError(f"z must be the text of a projected digit's recipe, got {code!r}.")
+    try:
+        decode_latent(code.strip())
+    except ValueError as e:
+        raise InputError(f"Recipe value z is not a projected digit's latent: {e}.") from None
+    return code.strip()
 
 
 def _short(x: float) -> str:
@@ -208,8 +228,9 @@ class Studio:
 
     # -------------------------------------------------------------- generate
 
-    def recipe(self, digit: object = 0, seed: object = 0, truncation: object = 1.0, **sliders: object) -> Recipe:
-        """Validate raw inputs (from a form or the API) into a Recipe."""
+    def recipe(self, digit: object = 0, seed: object = 0, truncation: object = 1.0, z: object = "", **sliders: object) -> Recipe:
+        """Validate raw inputs (from a form or the API) into a Recipe; z (a projected digit's
+        latent, as its recipe carries it) replaces the seed's latent when given."""
         unknown = set(sliders) - set(self.slider_names)
         if unknown:
             raise InputError(f"Unknown sliders: {', '.join(sorted(unknown))}.")
@@ -218,14 +239,26 @@ class Studio:
             seed=as_int(seed, "seed", 0, MAX_SEED),
             truncation=as_float(truncation, "truncation", *TRUNCATION_RANGE),
             sliders={k: as_float(sliders.get(k, 0.0), k, -SLIDER_RANGE, SLIDER_RANGE) for k in self.slider_names},
+            z=as_latent_code(z),
         )
+
+    def latent(self, code: str) -> torch.Tensor:
+        """A projected latent [1, z_dim] from its recipe text (InputError if it is for another z size)."""
+        try:
+            return decode_latent(code, self.generator.z_dim)[None]
+        except ValueError as e:
+            raise InputError(f"Recipe value z does not fit this generator: {e}.") from None
 
     def offset(self, sliders: dict[str, float]) -> torch.Tensor:
         """The latent shift of the sliders: the sum of each direction times its value."""
         return torch.tensor([sliders.get(k, 0.0) for k in self.slider_names]) @ self.directions
 
     def generate(self, recipe: Recipe) -> np.ndarray:
-        """One digit, uint8 [28, 28]; the same recipe gives the same pixels."""
+        """One digit, uint8 [28, 28]; the same recipe gives the same pixels. A projected latent
+        is truncated and offset exactly as a seed's is (psi=1 and no sliders: the fit itself)."""
+        if recipe.z:
+            z = truncate(self.latent(recipe.z), recipe.truncation) + self.offset(recipe.sliders)
+            return images_from_latents(self.generator, z, torch.tensor([recipe.digit]))[0]
         return sample(self.generator, [recipe.seed], recipe.digit, truncation=recipe.truncation, offset=self.offset(recipe.sliders))[0]
 
     def generate_many(self, digit_seed_pairs: list[tuple[int, int]], truncation: float = 1.0) -> np.ndarray:
@@ -254,13 +287,18 @@ class Studio:
             digits = [as_int(digit, "digit", 0, 9)] * (rows * cols)
         return sample(self.generator, seeds, digits, truncation=psi, batch_size=SERVE_BATCH), seeds, digits
 
-    def interpolate(self, seed_a: object, seed_b: object, digit_a: object, digit_b: object, frames: object = 16, truncation: object = 1.0) -> np.ndarray:
+    def interpolate(self, seed_a: object, seed_b: object, digit_a: object, digit_b: object, frames: object = 16, truncation: object = 1.0,
+                    z_a: object = "") -> np.ndarray:
         """Frames uint8 [F, 28, 28] walking from (seed_a, digit_a) to (seed_b, digit_b):
-        spherical interpolation of the latents (they live near a sphere), linear blend of labels."""
+        spherical interpolation of the latents (they live near a sphere), linear blend of labels.
+        z_a, a projected digit's latent (recipe text), replaces seed A's latent when given."""
         n = as_int(frames, "frames", 2, MAX_FRAMES)
         seeds = [as_int(seed_a, "seed A", 0, MAX_SEED), as_int(seed_b, "seed B", 0, MAX_SEED)]
         da, db = as_int(digit_a, "digit A", 0, 9), as_int(digit_b, "digit B", 0, 9)
-        za, zb = truncate(latents_from_seeds(seeds, self.generator.z_dim), as_float(truncation, "truncation", *TRUNCATION_RANGE))
+        z = latents_from_seeds(seeds, self.generator.z_dim)
+        if as_latent_code(z_a):
+            z[0] = self.latent(str(z_a).strip())[0]
+        za, zb = truncate(z, as_float(truncation, "truncation", *TRUNCATION_RANGE))
         t = torch.linspace(0, 1, n)[:, None]
         z = slerp(za, zb, t)
         labels = (1 - t) * torch.nn.functional.one_hot(torch.tensor(da), 10) + t * torch.nn.functional.one_hot(torch.tensor(db), 10)
@@ -278,6 +316,28 @@ class Studio:
             return preprocess(open_image(path))
         except ImageError as e:
             raise InputError(str(e)) from None
+
+    def project(self, digit: np.ndarray) -> Projection:
+        """A 28x28 digit (as load_upload gives it) -> its projection into G's latent space.
+        Refuses what is not a digit: the projection would fit it anyway, and steering a
+        scribble as if it were a 7 would mislead."""
+        problem = self.not_a_digit(digit)
+        if problem:
+            raise InputError(problem)
+        with torch.enable_grad():  # callers may run under inference_mode; the fit needs gradients
+            return project(self.generator, self.classifier, digit)
+
+    def not_a_digit(self, digit: np.ndarray) -> str:
+        """Why this 28x28 image cannot be projected as a digit, or '' if it can. The classifier
+        reads any image as some digit (noise as an 8, 98% sure): the judge is `is_digit`
+        (gan.digitness), the same one /score reports."""
+        digit = np.asarray(digit, np.uint8)
+        if int(digit.max()) < 64:
+            return "No digit found: the image is blank."
+        if not self.score(digit[None])[0]["is_digit"]:
+            return ("This does not look like a handwritten digit, so there is nothing to steer. "
+                    "Upload or draw one digit, dark on light or light on dark.")
+        return ""
 
     @torch.inference_mode()
     def score(self, digits: np.ndarray) -> list[dict]:

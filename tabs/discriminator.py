@@ -78,9 +78,12 @@ def build(studio: Studio) -> gr.Blocks:
             with gr.Column():
                 with gr.Tab("Upload"):
                     uploads = gr.File(file_count="multiple", file_types=["image"], label="images (PNG, JPEG, WebP, GIF, BMP)", elem_id="uploads")
+                    uploads_steer = gr.Button("Steer this digit (the first upload) on the Generate tab", elem_id="uploads-steer")
                 with gr.Tab("Draw") as draw_tab:
                     sketch = gr.Sketchpad(image_mode="L", canvas_size=(280, 280), type="numpy", label="draw a digit", elem_id="sketch")
-                    sketch_btn = gr.Button("Score drawing", variant="primary")
+                    with gr.Row():
+                        sketch_btn = gr.Button("Score drawing", variant="primary")
+                        sketch_steer = gr.Button("Steer this digit", elem_id="sketch-steer")
                 with gr.Tab("Examples"):
                     # An Image input makes gr.Examples show thumbnails (a File input shows file names only).
                     example_image = gr.Image(type="filepath", label="example", interactive=False, height=160, buttons=[], elem_id="example_image")
@@ -111,4 +114,5 @@ def build(studio: Studio) -> gr.Blocks:
         seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")
         score_input = gr.File(visible=False)
         gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json, steps_img], api_name="score", concurrency_id="heavy", concurrency_limit=1)
+    tab.steer_sources = (sketch, sketch_steer, uploads, uploads_steer)  # wired by tabs.steer.connect
     return tab

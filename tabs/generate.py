@@ -1,5 +1,6 @@
 """Generate tab: a digit from (digit, seed, truncation, latent sliders), its recipe, a seed
-grid and an interpolation between two seeds. API: /generate, /grid, /interpolate."""
+grid and an interpolation between two seeds, and your own digit to steer (tabs/steer.py).
+API: /generate, /grid, /interpolate (and /project, /morph)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from gan import ui
 from gan.studio import MAX_FRAMES, SLIDER_RANGE, InputError, Recipe, Studio
 from gan.viz import save_gif
 
-from . import refuse
+from . import refuse, steer
 
 
 SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"]  # /generate's named parameters
 # Every control change is drawn in the page (web/page.js), or else rendered by the server. A seed
 # box reading None is "-" typed on the way to a number: wait for the number (no error badge).
 ASK_PAGE_OR_SERVER = ("(...v) => (v[1] === null || v[1] === '') ? undefined : window.ganWeb ? window.ganWeb.show(v)"
-                      " : document.getElementById('server-render').click()")
+                      " : document.getElementById('server-render').click()")  # v: the controls, then the projected latent
 WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
 
 
@@ -56,9 +57,10 @@ def build(studio: Studio) -> gr.Blocks:
     # Named parameters (and their defaults) are the API: client.predict(digit=3, seed=42, api_name="/generate").
     @refuse
     def generate(digit=0, seed=0, truncation=1.0, thickness=0.0, slant=0.0, width=0.0, height=0.0,
-                 pc1=0.0, pc2=0.0, pc3=0.0, pc4=0.0):
-        """One digit from (digit, seed, truncation, slider values): 28x28 PNG and its recipe."""
-        r = studio.recipe(digit, seed, truncation, thickness=thickness, slant=slant, width=width, height=height,
+                 pc1=0.0, pc2=0.0, pc3=0.0, pc4=0.0, z=""):
+        """One digit from (digit, seed, truncation, slider values): 28x28 PNG and its recipe.
+        z, a projected digit's latent (from /project's recipe), replaces the seed's."""
+        r = studio.recipe(digit, seed, truncation, z=z, thickness=thickness, slant=slant, width=width, height=height,
                           pc1=pc1, pc2=pc2, pc3=pc3, pc4=pc4)
         return studio.generate(r), r.to_query()
 
@@ -90,17 +92,17 @@ def build(studio: Studio) -> gr.Blocks:
         try:
             r = Recipe.from_query(text or "", studio.slider_names)
         except InputError as e:
-            return [gr.update()] * (3 + len(studio.slider_names)) + [f"⚠️ {e}"]
-        return [r.digit, r.seed, r.truncation, *[r.sliders[k] for k in studio.slider_names], ""]
+            return [gr.update()] * (4 + len(studio.slider_names)) + [f"⚠️ {e}"]
+        return [r.digit, r.seed, r.truncation, *[r.sliders[k] for k in studio.slider_names], r.z, ""]
 
     def from_url(request: gr.Request):
         """Open the page with ?digit=3&seed=42&... to land on that recipe."""
         query = "&".join(f"{k}={v}" for k, v in request.query_params.items()) if request else ""
-        return apply_recipe(query)[:-1] if query else [gr.update()] * (3 + len(studio.slider_names))
+        return apply_recipe(query)[:-1] if query else [gr.update()] * (4 + len(studio.slider_names))
 
     def pick_cell(meta, evt: gr.SelectData):
         """Clicking a grid cell (a gallery item: evt.index is its position) loads its seed and digit."""
-        return meta["digits"][evt.index], meta["seeds"][evt.index]
+        return meta["digits"][evt.index], meta["seeds"][evt.index], ""  # a seed again, not a projected digit
 
     with gr.Blocks() as tab:
         with gr.Row(elem_id="gen-row"):
@@ -117,6 +119,7 @@ def build(studio: Studio) -> gr.Blocks:
                     sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1, label=name, elem_id=f"slider-{name}")
                                for name in studio.slider_names]
                     reset = gr.Button("Reset all sliders", size="sm")
+                latent = gr.Textbox("", visible=False, elem_id="latent")  # a projected digit's z (tabs/steer.py); '' = the seed's
             with gr.Column(scale=2, elem_id="gen-out"):
                 output = gr.Image(label="generated digit (28x28 PNG)", format="png", height=336, elem_classes="pixels",
                                   elem_id="output", interactive=False, buttons=["download"])
@@ -126,6 +129,7 @@ def build(studio: Studio) -> gr.Blocks:
                     pasted = gr.Textbox(placeholder="digit=3&seed=42&psi=1", show_label=False, scale=3, elem_id="paste")
                     load_recipe = gr.Button("Load recipe", scale=1)
                 recipe_status = gr.Markdown(elem_id="recipe-status")
+        panel = steer.build(studio, [digit, seed, truncation, *sliders, latent])
         with gr.Accordion("Seed grid: click a cell to load its seed", open=False):
             with gr.Row():
                 grid_first = gr.Number(value=0, precision=0, label="first seed")
@@ -152,8 +156,8 @@ def build(studio: Studio) -> gr.Blocks:
                     scrub = gr.Slider(0, MAX_FRAMES - 1, value=0, step=1, label="scrub")
             frames_state = gr.State(None)
 
-        controls = [digit, seed, truncation, *sliders]
-        in_page_renderer(studio, [c.elem_id for c in controls])
+        controls = [digit, seed, truncation, *sliders, latent]
+        in_page_renderer(studio, [c.elem_id for c in controls[:-1]])
         # In the page (web/page.js): every change is drawn there at once, with its recipe text, by a
         # browser-only event (no request, and none of Gradio's per-request work in the page). The
         # server renders at the end of a drag (release) and once other changes settle, for the
@@ -169,6 +173,7 @@ def build(studio: Studio) -> gr.Blocks:
               api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
               preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
+        gr.on([dice.click, seed.input], None, None, latent, js="() => ''")  # a new seed leaves a projected digit
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
         load_recipe.click(apply_recipe, pasted, [*controls, recipe_status], api_visibility="private", show_progress="hidden")
         tab.load(from_url, None, controls, api_visibility="private").then(
@@ -180,7 +185,7 @@ def build(studio: Studio) -> gr.Blocks:
         gr.Button(visible=False).click(grid, grid_inputs, [grid_image, grid_meta], api_name="grid",
                                        concurrency_id="heavy", concurrency_limit=1, preprocess=False)
         # A picked cell loads into the controls, and the page scrolls the digit (far above on a desktop) into view.
-        grid_gallery.select(pick_cell, grid_meta, [digit, seed], api_visibility="private").then(
+        grid_gallery.select(pick_cell, grid_meta, [digit, seed, latent], api_visibility="private").then(
             None, js="() => document.querySelector('#output').scrollIntoView({block: 'center', behavior: 'smooth'})")
         interp_btn.click(interpolate, [seed_a, seed_b, digit_a, digit_b, n_frames, truncation], [gif, frames_state],
                          api_name="interpolate", concurrency_id="heavy", concurrency_limit=1, preprocess=False)
@@ -190,4 +195,5 @@ def build(studio: Studio) -> gr.Blocks:
         frames_state.change(lambda f: gr.update(maximum=max(len(f) - 1, 1) if f is not None else MAX_FRAMES - 1, value=0),
                             frames_state, scrub, api_visibility="private", show_progress="hidden")
     tab.controls = controls  # for other tabs that load a digit into these controls
+    tab.steer = panel  # for the Discriminator tab's "Steer this digit" buttons (steer.connect)
     return tab

@@ -182,7 +182,7 @@ def test_non_finite_numbers_over_raw_http(app_url, client, field, value):
     import httpx
 
     values = {"digit": "3", "seed": "42", "truncation": "1.0", "thickness": "0.0", field: value}
-    body = '{"data": [%s]}' % ", ".join([*values.values()] + ["0.0"] * 7)  # digit, seed, truncation, 8 sliders
+    body = '{"data": [%s]}' % ", ".join([*values.values()] + ["0.0"] * 7 + ['""'])  # digit, seed, truncation, 8 sliders, z (none)
     r = httpx.post(f"{app_url}/gradio_api/call/generate", content=body, headers={"content-type": "application/json"}, timeout=30)
     if r.status_code == 200:  # the server parsed it: the function itself must refuse it
         stream = httpx.get(f"{app_url}/gradio_api/call/generate/{r.json()['event_id']}", timeout=30).text

@@ -102,6 +102,21 @@ def test_node_kernel_matches_the_server(studio, node_run, kernel):
         assert got["recipe"] == recipe.to_query()
 
 
+def test_node_kernel_renders_a_projected_digit_as_the_server(studio, node_run):
+    """A digit steered after "Steer this digit" carries its latent (z) instead of a seed: the
+    page decodes it (float16, base64url) and renders what the server renders."""
+    from gan.project import decode_latent, encode_latent
+
+    code = encode_latent(latents_from_seeds([7], 64)[0] * 0.9)
+    cases = [{"seed": 0, "digit": d, "truncation": psi, "sliders": [s if k == 1 else 0.0 for k in range(len(studio.slider_names))], "z": code}
+             for d, psi, s in [(7, 1.0, 0.0), (2, 0.5, 1.5), (0, 1.5, -2.0)]]
+    for case, got in zip(cases, node_run(cases)):
+        assert np.array_equal(np.array(got["seed_latent"], np.float32), decode_latent(code, 64).numpy())
+        recipe = studio.recipe(case["digit"], 0, case["truncation"], z=code, **dict(zip(studio.slider_names, case["sliders"])))
+        assert np.abs(np.array(got["pixels"]) - studio.generate(recipe).astype(int).ravel()).max() <= 2, case
+        assert got["recipe"] == recipe.to_query()
+
+
 @pytest.mark.skipif(shutil.which("clang") is None or shutil.which("wasm-ld") is None, reason="clang and lld build web/kernel.wasm")
 def test_committed_kernel_is_built_from_its_source(tmp_path):
     shutil.copy(ROOT / "web" / "kernel.c", tmp_path / "kernel.c")

@@ -86,6 +86,18 @@ const HALF = (() => {  // every float16 bit pattern as a float32: a 256 KB table
   return table;
 })();
 
+// gan.project.decode_latent: a projected digit's z (base64url of little-endian float16) ->
+// Float32Array [zDim], or null for anything else (the server then renders, and explains).
+export function decodeLatent(code, zDim) {
+  if (!/^[A-Za-z0-9_-]*$/.test(code)) return null;
+  let bytes;
+  try { bytes = Uint8Array.from(atob(code.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat(-code.length & 3)), (c) => c.charCodeAt(0)); }
+  catch { return null; }
+  if (bytes.length !== 2 * zDim) return null;
+  const z = Float32Array.from({ length: zDim }, (_, i) => HALF[bytes[2 * i] | (bytes[2 * i + 1] << 8)]);
+  return z.every(Number.isFinite) ? z : null;
+}
+
 // A safetensors file (8-byte little-endian header length, JSON header, raw data) of F16 or
 // F32 tensors -> {name: {shape, data: Float32Array}}.
 export function parseSafetensors(buffer) {
@@ -275,9 +287,10 @@ export function short(x) {
   return String(Number(x.toPrecision(4)));
 }
 
-// gan.studio.Recipe.to_query: digit, seed, psi, then each non-zero slider in order.
-export function recipeQuery(digit, seed, truncation, sliderNames, sliderValues) {
-  const parts = [`digit=${digit}`, `seed=${seed}`, `psi=${short(truncation)}`];
+// gan.studio.Recipe.to_query: digit, seed (or a projected digit's z), psi, then each non-zero
+// slider in order. z is base64url, which urlencode leaves as it is.
+export function recipeQuery(digit, seed, truncation, sliderNames, sliderValues, z = "") {
+  const parts = [`digit=${digit}`, z ? `z=${z}` : `seed=${seed}`, `psi=${short(truncation)}`];
   sliderNames.forEach((name, k) => { if (sliderValues[k] !== 0) parts.push(`${name}=${short(sliderValues[k])}`); });
   return parts.join("&");
 }

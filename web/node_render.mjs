@@ -1,10 +1,10 @@
 // Render recipes with web/gan.js in Node, for the tests and the kernel benchmark:
 //   node web/node_render.mjs weights/web cases.json > out.json
-// cases.json: [{seed, digit, truncation, sliders: [..]}]; out: [{latent: [...], pixels: [...]}]
+// cases.json: [{seed, digit, truncation, sliders: [..], z (optional: a projected digit's latent)}]; out: [{latent: [...], pixels: [...]}]
 // With --bench N: time N renders of the first case instead (ms per render, median and p95).
 // With --js: the JavaScript loops instead of web/kernel.wasm.
 import { readFileSync } from "node:fs";
-import { WebGenerator, parseSafetensors, randn, recipeQuery } from "./gan.js";
+import { WebGenerator, decodeLatent, parseSafetensors, randn, recipeQuery } from "./gan.js";
 
 const args = process.argv.slice(2), js = args.includes("--js");
 const [dir, casesPath, flag, count] = args.filter((a) => a !== "--js");
@@ -27,10 +27,10 @@ if (flag === "--bench") {
   console.log(JSON.stringify({ median_ms: at(0.5), p95_ms: at(0.95), n: times.length }));
 } else {
   const out = cases.map((c) => {
-    const seedLatent = randn(c.seed, gen.zDim);
+    const seedLatent = c.z ? decodeLatent(c.z, gen.zDim) : randn(c.seed, gen.zDim);
     const z = gen.latent(seedLatent, c.truncation, c.sliders);
     return { seed_latent: Array.from(seedLatent), latent: Array.from(z), pixels: Array.from(gen.render(z, c.digit)),
-             recipe: recipeQuery(c.digit, c.seed, c.truncation, gen.sliderNames, c.sliders) };
+             recipe: recipeQuery(c.digit, c.seed, c.truncation, gen.sliderNames, c.sliders, c.z || "") };
   });
   console.log(JSON.stringify(out));
 }

@@ -10,7 +10,7 @@
 //   - for every change while the generator is not ready or failed to load (no WebAssembly
 //     SIMD, a blocked file), and for values the server must refuse with a message.
 // window.ganWeb is the API; a "gan-web-draw" event on window reports each in-page render.
-import { SIZE, WebGenerator, randn, recipeQuery } from "./gan.js";
+import { SIZE, WebGenerator, decodeLatent, randn, recipeQuery } from "./gan.js";
 
 const SETTLE_MS = 250;
 const MAX_SEED = 2 ** 32 - 1;
@@ -38,19 +38,22 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     console.warn("in-page generator unavailable, the server renders:", e);
   });
 
-  // Gradio's values [digit, seed, truncation, ...sliders] -> a recipe the server would accept
-  // (clamped as gan.studio clamps), or null when the server must answer (it explains refusals).
+  // Gradio's values [digit, seed, truncation, ...sliders, z] (z: a projected digit's latent,
+  // '' for the seed's) -> a recipe the server would accept (clamped as gan.studio clamps), or
+  // null when the server must answer (it explains refusals).
   function parse(values) {
-    const [digit, seed, truncation, ...sliders] = values.map(Number);
+    const z = String(values.at(-1) ?? "");
+    const [digit, seed, truncation, ...sliders] = values.slice(0, -1).map(Number);
     if (values.slice(0, 3).some((v) => v === null || v === "") || sliders.length !== gen.sliderNames.length) return null;
     if (!Number.isInteger(digit) || digit < 0 || digit > 9 || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) return null;
     if (![truncation, ...sliders].every(Number.isFinite)) return null;
+    if (z && !latentOf(seed, z)) return null;
     const [lo, hi] = gen.model.truncation_range, range = gen.model.slider_range;
-    return { digit, seed, truncation: clamp(truncation, lo, hi), sliders: sliders.map((s) => clamp(s, -range, range)) };
+    return { digit, seed, z, truncation: clamp(truncation, lo, hi), sliders: sliders.map((s) => clamp(s, -range, range)) };
   }
 
-  function latentOf(seed) {  // 64 numbers per seed, drawn once per seed change
-    if (seedCache.seed !== seed) seedCache = { seed, latent: randn(seed, gen.zDim) };
+  function latentOf(seed, z) {  // 64 numbers per seed (or projected z), made once per change
+    if (seedCache.seed !== seed || seedCache.z !== z) seedCache = { seed, z, latent: z ? decodeLatent(z, gen.zDim) : randn(seed, gen.zDim) };
     return seedCache.latent;
   }
 
@@ -74,7 +77,7 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     const target = surface();
     if (!target) return;
     const t = performance.now();
-    const pixels = gen.render(gen.latent(latentOf(r.seed), r.truncation, r.sliders), r.digit);
+    const pixels = gen.render(gen.latent(latentOf(r.seed, r.z), r.truncation, r.sliders), r.digit);
     const ctx = target.getContext("2d");
     const image = ctx.createImageData(SIZE, SIZE);
     for (let q = 0; q < SIZE * SIZE; q++) {
@@ -99,7 +102,7 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     draw(r);
     clearTimeout(timer);
     if (!dragging) timer = setTimeout(askServer, SETTLE_MS);  // a drag asks on release instead
-    return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders);
+    return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders, r.z);
   }
 
   function askServer() {

@@ -1,0 +1,126 @@
+"""Steer your own digit: project a drawing or an upload into the generator's latent space
+(gan/project.py), show the target, the generator's reconstruction and their difference, then
+load the projection into the Generate controls, where truncation and the latent sliders act
+on it. Lives on the Generate tab; the Discriminator tab's drawing and uploads get a "Steer
+this digit" button too (`connect`). API: /project (an image file), /morph."""
+
+from __future__ import annotations
+
+import tempfile
+
+import gradio as gr
+import numpy as np
+
+from gan import ui
+from gan.project import Projection
+from gan.studio import MAX_FRAMES, InputError, Recipe, Studio
+from gan.viz import save_gif
+
+from . import refuse
+
+# In the browser: open the Generate tab (the Discriminator tab's buttons load a projection there).
+SHOW_GENERATE_TAB = """() => { const tab = [...document.querySelectorAll('button[role="tab"]')]
+    .find(b => b.textContent.trim() === 'Generate'); if (tab) tab.click(); }"""
+
+
+def drawing_bytes(editor_value) -> bytes:
+    """A Sketchpad value -> PNG bytes of its composite (dark strokes on white)."""
+    composite = (editor_value or {}).get("composite")
+    if composite is None or np.asarray(composite).size == 0:
+        raise InputError("Draw a digit first.")
+    return ui.png_bytes(np.asarray(composite))
+
+
+def fit_markdown(p: Projection) -> str:
+    f = p.figures
+    tried = " and ".join(map(str, f["digits_tried"]))
+    return (f"### Fitted as a {p.digit}\nThe classifier reads your digit as a **{f['target_reading']['digit']}** "
+            f"({f['target_reading']['confidence']:.0%}) and the reconstruction as a **{f['reconstruction_reading']['digit']}** "
+            f"({f['reconstruction_reading']['confidence']:.0%}); digits fitted: {tried}. Pixel error {f['pixel_error']:.3f} "
+            f"(mean |difference|, 0-1), perceptual distance {f['perceptual_distance']:.2f} (classifier features).\n\n"
+            "It is loaded into the controls above: move the latent sliders or truncation to steer it.")
+
+
+def build(studio: Studio, controls: list) -> dict:
+    """The panel (an accordion, placed where it is called) wired to the Generate controls
+    [digit, seed, truncation, *sliders, latent]. Returns what `connect` needs."""
+    digit, seed, truncation, *sliders, latent = controls
+
+    @refuse
+    def project(image):
+        """Project one image file into G's latent space: the reconstruction, its recipe, and the fit's figures."""
+        if not image:
+            raise InputError("Upload an image of one digit.")
+        p = studio.project(studio.load_upload(image))
+        return p.reconstruction, Recipe(digit=p.digit, z=p.code, sliders={}).to_query(), p.figures
+
+    def show(p: Projection):
+        return p.target, p.reconstruction, p.difference, fit_markdown(p), {"digit": p.digit, "z": p.code}
+
+    @refuse
+    def steer_drawing(editor_value):
+        return show(studio.project(studio.load_upload(drawing_bytes(editor_value))))
+
+    @refuse
+    def steer_file(files):
+        files = files if isinstance(files, list) else [files] if files else []
+        if not files:
+            raise InputError("Upload an image of one digit first.")
+        return show(studio.project(studio.load_upload(files[0])))
+
+    def load(fit):
+        """The projection into the controls: its digit and latent, truncation 1, sliders 0 (the fit itself)."""
+        return [fit["digit"], gr.update(), 1.0, *[0.0] * len(sliders), fit["z"]]
+
+    @refuse
+    def morph(fit, seed_b=0, digit_b=0, frames=16):
+        """An animated GIF from the projected digit to (seed_b, digit_b)."""
+        if not fit:
+            raise InputError("Steer a digit first: draw or upload one and press Steer this digit.")
+        images = studio.interpolate(0, seed_b, fit["digit"], digit_b, frames, 1.0, z_a=fit["z"])
+        path = tempfile.NamedTemporaryFile(suffix=".gif", delete=False).name
+        save_gif(list(images) + list(images[-2:0:-1]), path, ms_per_frame=80, scale=4)
+        return path
+
+    with gr.Accordion("Steer your own digit: draw or upload it, and the sliders above act on it", open=True, elem_id="steer"):
+        with gr.Row():
+            with gr.Column(scale=2):
+                with gr.Tab("Draw it"):
+                    sketch = gr.Sketchpad(image_mode="L", canvas_size=(280, 280), type="numpy", label="draw a digit", elem_id="steer-sketch")
+                    sketch_btn = gr.Button("Steer this digit", variant="primary", elem_id="steer-drawing")
+                with gr.Tab("Upload it"):
+                    upload = gr.File(file_types=["image"], label="an image of one digit", elem_id="steer-file")
+                    upload_btn = gr.Button("Steer this digit", variant="primary", elem_id="steer-upload")
+            with gr.Column(scale=3):
+                with gr.Row():
+                    target = gr.Image(label="your digit (28x28)", format="png", elem_classes="pixels", height=160, interactive=False, elem_id="steer-target")
+                    recon = gr.Image(label="generator's reconstruction", format="png", elem_classes="pixels", height=160, interactive=False, elem_id="steer-recon")
+                    diff = gr.Image(label="difference", format="png", elem_classes="pixels", height=160, interactive=False, elem_id="steer-diff")
+                fit_text = gr.Markdown(elem_id="steer-fit")
+                with gr.Row():
+                    seed_b = gr.Number(value=1, precision=0, label="morph into seed")
+                    digit_b = gr.Dropdown(list(range(10)), value=8, label="digit")
+                    frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="frames")
+                    morph_btn = gr.Button("Morph")
+                gif = gr.Image(label="your digit morphing into a generated one", elem_classes="pixels", interactive=False, height=160, type="filepath")
+        fit = gr.State(None)
+        # The API's projector: client.predict(image=handle_file("digit.jpg"), api_name="/project").
+        api_file, api_recipe, api_figures = gr.File(visible=False), gr.Textbox(visible=False), gr.JSON(visible=False)
+        gr.Button(visible=False).click(project, api_file, [recon, api_recipe, api_figures], api_name="project",
+                                       concurrency_id="heavy", concurrency_limit=1)
+    shown = [target, recon, diff, fit_text, fit]
+    # Refusals (no digit, not a digit) raise before any control changes: the controls are
+    # loaded by a second step that only runs on success.
+    for button, source, fn in [(sketch_btn, sketch, steer_drawing), (upload_btn, upload, steer_file)]:
+        button.click(fn, source, shown, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
+            load, fit, controls, api_visibility="private")
+    morph_btn.click(morph, [fit, seed_b, digit_b, frames], gif, api_name="morph", concurrency_id="heavy", concurrency_limit=1)
+    return {"steer_drawing": steer_drawing, "steer_file": steer_file, "load": load, "shown": shown, "fit": fit, "controls": controls}
+
+
+def connect(panel: dict, sketch, sketch_btn, uploads, uploads_btn) -> None:
+    """The Discriminator tab's "Steer this digit" buttons: project its drawing or first
+    upload, show the fit in the panel, load it into the Generate controls, open that tab."""
+    for button, source, fn in [(sketch_btn, sketch, panel["steer_drawing"]), (uploads_btn, uploads, panel["steer_file"])]:
+        button.click(fn, source, panel["shown"], api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
+            panel["load"], panel["fit"], panel["controls"], api_visibility="private").then(None, js=SHOW_GENERATE_TAB)
