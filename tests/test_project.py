@@ -96,8 +96,14 @@ def test_api_projects_a_photo_like_upload(client, studio, fixture_digits, tmp_pa
 
 
 def test_api_refuses_a_non_digit_and_a_blank_image(client, tmp_path):
-    noise = (np.random.default_rng(0).random((200, 200)) * 255).astype(np.uint8)
+    from gan.nondigits import FONT_DIRS, text_drawing
+
+    font = sorted(p for d in FONT_DIRS if d.exists() for p in d.glob("*.ttf"))[0]
+    word = ((1 - text_drawing("hello", font, 280, np.random.default_rng(0))) * 255).astype(np.uint8)  # dark ink, no digit
     with pytest.raises(Exception, match="does not look like a handwritten digit"):
+        client.predict(image=handle_file(str(save(Image.fromarray(word), tmp_path / "word.png"))), api_name="/project")
+    noise = (np.random.default_rng(0).random((200, 200)) * 255).astype(np.uint8)
+    with pytest.raises(Exception, match="No digit found|does not look like a handwritten digit"):
         client.predict(image=handle_file(str(save(Image.fromarray(noise), tmp_path / "noise.png"))), api_name="/project")
     with pytest.raises(Exception, match="blank"):
         client.predict(image=handle_file(str(save(Image.new("L", (100, 100), 255), tmp_path / "blank.png"))), api_name="/project")
