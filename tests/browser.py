@@ -1,5 +1,5 @@
 """Shared browser setup for the Playwright tests: Debian's chromium, a desktop and a phone
-screen, and the checks for Gradio's error marks. Imported by tests/test_browser_ux.py."""
+screen, and the checks for Gradio's error marks. Imported by tests/test_browser.py and tests/test_browser_ux.py (the other browser tests reuse test_browser.py's fixtures)."""
 
 from __future__ import annotations
 

@@ -4,31 +4,15 @@ each step land in screenshots/ (gitignored) for a human to look at."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from images import save, scan_of
+from browser import ARGS, CHROMIUM, SHOTS, TIMEOUT_MS, require_browser  # noqa: F401  (ARGS, CHROMIUM: for the other browser tests)
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-TIMEOUT_MS = 90_000  # a 2-vCPU box (maybe busy training) can take a while; no assertion is about speed
-
-try:
-    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - decided just below
-    sync_playwright = None
-if sync_playwright is None or not CHROMIUM.exists():
-    why = "playwright is not installed" if sync_playwright is None else f"no browser at {CHROMIUM}"
-    if os.environ.get("CI") == "true":  # CI must run the browser test, never skip it quietly
-        pytest.fail(f"browser test cannot run in CI: {why}", pytrace=False)
-    pytest.skip(why, allow_module_level=True)
-
-# Flags for a headless, offline, container browser (no sandbox as root, no GPU, small /dev/shm).
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+require_browser()  # skip here (locally) or fail (in CI) when the browser cannot run
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
