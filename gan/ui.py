@@ -37,13 +37,19 @@ def grid_cells(cells: np.ndarray, seeds: list[int], digits: list[int]) -> list[t
 DRAW_FIRST = "**Draw a digit first**: the canvas is empty."
 
 
-def drawn_image(editor_value: dict | None) -> np.ndarray | None:
-    """A Sketchpad's picture, or None when nothing is drawn (no composite, or one flat colour)."""
+def drawn_image(editor_value: dict | None, margin: int = 28) -> np.ndarray | None:
+    """A Sketchpad's picture with a margin of its background around it, or None when nothing is
+    drawn (no composite, or one flat colour). The margin matters: a stroke that touches the
+    canvas's edge is part of the digit, while gan.preprocess takes ink along a picture's edge
+    for the table at a photo's border and sets it aside (a drawn 0 lost its sides)."""
     composite = (editor_value or {}).get("composite")
     if composite is None:
         return None
     image = np.asarray(composite)
-    return None if image.size == 0 or image.min() == image.max() else image
+    if image.size == 0 or image.min() == image.max():
+        return None
+    pad = [(margin, margin)] * 2 + [(0, 0)] * (image.ndim - 2)
+    return np.pad(image, pad, mode="constant", constant_values=int(np.median(image)))  # the background: most of a drawing
 
 
 def training_curves(log_path: Path, points: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,7 +128,7 @@ def verdict_model_markdown(studio) -> str:
         f"| after an upload-like round trip (upscale, blur, JPEG, re-preprocess) | {rt['roc_auc']:.3f} | {rt['ece']:.4f} | {rt['gan_d_roc_auc']:.3f} |",
         "", f"The pixels-intact head calls {intact['exact_called_intact']:.1%} of exact digits intact and "
         f"{intact['round_trip_called_resampled']:.1%} of round-tripped ones resampled; on a resampled upload the app says the verdict is uncertain.",
-        "", "```bash", "python -m gan.verdict train --weights weights --data-dir ../shared/data", "python -m gan.checksums weights", "```",
+        "", "```bash", "python -m gan.verdict train --weights weights  # gan.ship runs it too", "python -m gan.checksums weights", "```",
     ])
 
 
@@ -224,7 +230,7 @@ def model_markdown(studio) -> str:
               "python -m gan.train --out runs/dcgan --epochs 76 --resume --aux-weight 0.1",
               "python -m gan.train --out runs/dcgan --epochs 96 --resume --aux-weight 0.1",
               "python -m gan.classifier --out weights/classifier",
-              "python -m gan.ship runs/dcgan  # into weights/: directions, metrics, calibration, checksums",
+              "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
               "```"]
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ from gan import ui
 from gan.studio import Studio
 
 # The reproduce commands wrap instead of running off a phone's screen.
-CSS = "#model-text pre, #model-text code { white-space: pre-wrap; overflow-wrap: break-word; }"
+CSS = ":is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }"
 
 
 def build(studio: Studio) -> gr.Blocks:

@@ -25,10 +25,10 @@ SHOW_GENERATE_TAB = """() => { const tab = [...document.querySelectorAll('button
 
 def drawing_bytes(editor_value) -> bytes:
     """A Sketchpad value -> PNG bytes of its composite (dark strokes on white)."""
-    composite = (editor_value or {}).get("composite")
-    if composite is None or np.asarray(composite).size == 0:
+    drawing = ui.drawn_image(editor_value)
+    if drawing is None:
         raise InputError("Draw a digit first.")
-    return ui.png_bytes(np.asarray(composite))
+    return ui.png_bytes(drawing)
 
 
 def fit_markdown(p: Projection) -> str:
@@ -100,7 +100,7 @@ def build(studio: Studio, controls: list) -> dict:
                 with gr.Row():
                     seed_b = gr.Number(value=1, precision=0, label="morph into seed")
                     digit_b = gr.Dropdown(list(range(10)), value=8, label="digit")
-                    frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="frames")
+                    frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="morph frames")
                     morph_btn = gr.Button("Morph")
                 gif = gr.Image(label="your digit morphing into a generated one", elem_classes="pixels", interactive=False, height=160, type="filepath")
         fit = gr.State(None)

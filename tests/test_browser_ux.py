@@ -157,12 +157,15 @@ def open_draw(page) -> None:
 
 def test_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
     page, verdict = desktop, desktop.locator("#verdict")
+    brush_picked = page.locator("#sketch").get_by_label("Brush Size")  # shown while the brush is the tool
     open_draw(page)
+    expect(brush_picked).to_be_visible()  # picked by the page, not by hand
     draw(page, ONE)
     page.get_by_role("button", name="Score drawing").click()
     expect(verdict).to_contain_text("reads a 1")
     page.locator("#sketch").get_by_label("Clear canvas").click()
-    draw(page, ZERO)  # straight after clearing, still no tool picked by hand
+    expect(brush_picked).to_be_visible()  # picked again after clearing, still not by hand
+    draw(page, ZERO)
     page.get_by_role("button", name="Score drawing").click()
     expect(verdict).to_contain_text("reads a 0")
 
@@ -258,7 +261,7 @@ def test_score_chart_legend_is_readable(desktop, fixture_digits, tmp_path):
     page.get_by_role("tab", name="Discriminator").click()
     scan = save(scan_of(fixture_digits[0][5]), tmp_path / "my_two.png")
     page.locator("#uploads input[type=file]").set_input_files(str(scan))
-    hist = page.locator(".block:has(.vega-embed)").filter(has_text="calibrated D scores")
+    hist = page.locator(".block:has(.vega-embed)").filter(has_text="calibrated verdicts")
     labels = hist.locator(".role-legend-label text, .role-legend text")
     expect(labels.first).to_be_visible()
     block = hist.bounding_box()

@@ -24,7 +24,20 @@ def test_drawn_image_is_none_for_an_empty_canvas():
     assert ui.drawn_image({"composite": white}) is None  # cleared: one flat colour
     stroke = white.copy()
     stroke[40:240, 135:145] = 0
-    assert ui.drawn_image({"composite": stroke}) is stroke
+    drawn = ui.drawn_image({"composite": stroke})
+    assert drawn.shape == (280 + 56, 280 + 56) and (drawn[:28] == 255).all()  # a margin of background
+    assert np.array_equal(drawn[28:-28, 28:-28], stroke)
+
+
+def test_a_drawing_that_touches_the_canvas_edge_is_read_whole(studio):
+    """A thick 0 whose sides touch the canvas's edges (as a big brush makes it) keeps its sides."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(canvas).ellipse((-10, 20, 290, 260), outline=0, width=45)  # clipped by the canvas: its sides lie on the edges
+    drawing = ui.drawn_image({"composite": np.asarray(canvas)})
+    result = studio.score(studio.load_upload(ui.png_bytes(drawing))[None])[0]
+    assert result["digit"] == 0 and result["is_digit"]
 
 
 def test_training_curves_cover_the_whole_log(studio):

@@ -16,7 +16,7 @@ from images import save, scan_of
 
 
 def score(client, path) -> dict:
-    return client.predict(image=handle_file(str(path)), api_name="/score")[-1]
+    return client.predict(image=handle_file(str(path)), api_name="/score")[3]  # seen, verdict, plot, scores, steps
 
 
 def test_verdict_separates_real_from_generated_28x28_pngs_through_the_api(client, studio, tmp_path):
