@@ -10,6 +10,15 @@ import gradio as gr
 
 from gan.studio import InputError
 
+# Gradio 6.31's Sketchpad starts (and restarts after "Clear canvas") with no tool picked, so a
+# first stroke selects text instead of drawing: pick the brush for the visitor. Poll for up to 5 s,
+# as the editor, once mounted, resets its tool after it is ready; clicking the brush again is harmless.
+PICK_BRUSH = """() => { let tries = 25; const pick = () => {
+    for (const sketch of document.querySelectorAll('#sketch, #steer-sketch')) {  // every Sketchpad of the app
+      const brush = sketch.querySelector('button[aria-label=Brush]');
+      if (brush && sketch.innerText.includes('select the draw tool')) brush.click(); }
+    if (--tries > 0) setTimeout(pick, 200); }; pick(); }"""
+
 
 def refuse(fn):
     """Turn InputError into gr.Error: a clear message in the UI and the API; the app keeps serving."""

@@ -10,15 +10,8 @@ import gradio as gr
 from gan import ui
 from gan.studio import InputError, Studio
 
-from . import refuse
+from . import PICK_BRUSH, refuse
 
-# Gradio 6.31's Sketchpad starts (and restarts after "Clear canvas") with no tool picked, so a
-# first stroke selects text instead of drawing: pick the brush for the visitor. Poll for up to 5 s,
-# as the editor, once mounted, resets its tool after it is ready; clicking the brush again is harmless.
-PICK_BRUSH = """() => { let tries = 25; const pick = () => {
-    const sketch = document.querySelector('#sketch'), brush = sketch?.querySelector('button[aria-label=Brush]');
-    if (brush && sketch.innerText.includes('select the draw tool')) brush.click();
-    if (--tries > 0) setTimeout(pick, 200); }; pick(); }"""
 
 
 def build(studio: Studio) -> gr.Blocks:

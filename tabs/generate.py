@@ -13,7 +13,7 @@ from gan import ui
 from gan.studio import MAX_FRAMES, SLIDER_RANGE, InputError, Recipe, Studio
 from gan.viz import save_gif
 
-from . import refuse, steer
+from . import PICK_BRUSH, refuse, steer
 
 
 SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"]  # /generate's named parameters
@@ -176,6 +176,7 @@ def build(studio: Studio) -> gr.Blocks:
         gr.on([dice.click, seed.input], None, None, latent, js="() => ''")  # a new seed leaves a projected digit
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
         load_recipe.click(apply_recipe, pasted, [*controls, recipe_status], api_visibility="private", show_progress="hidden")
+        tab.load(None, js=PICK_BRUSH)  # the steer panel's sketchpad is on screen from the start: its brush is ready
         tab.load(from_url, None, controls, api_visibility="private").then(
             generate, controls, [output, recipe], api_visibility="private", preprocess=False)
 

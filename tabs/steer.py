@@ -16,7 +16,7 @@ from gan.project import Projection
 from gan.studio import MAX_FRAMES, InputError, Recipe, Studio
 from gan.viz import save_gif
 
-from . import refuse
+from . import PICK_BRUSH, refuse
 
 # In the browser: open the Generate tab (the Discriminator tab's buttons load a projection there).
 SHOW_GENERATE_TAB = """() => { const tab = [...document.querySelectorAll('button[role="tab"]')]
@@ -115,6 +115,7 @@ def build(studio: Studio, controls: list) -> dict:
         button.click(fn, source, shown, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
             load, fit, controls, api_visibility="private")
     morph_btn.click(morph, [fit, seed_b, digit_b, frames], gif, api_name="morph", concurrency_id="heavy", concurrency_limit=1)
+    sketch.clear(None, js=PICK_BRUSH)  # the brush is ready again after "Clear canvas" (and at page load: tabs/generate.py)
     return {"steer_drawing": steer_drawing, "steer_file": steer_file, "load": load, "shown": shown, "fit": fit, "controls": controls}
 
 

@@ -28,7 +28,7 @@ def pixel_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def draw_seven(page: Page, sketch) -> None:
-    sketch.get_by_label("Brush").click()  # nothing draws until a tool is picked
+    expect(sketch.get_by_label("Brush Size")).to_be_visible()  # the page picks the brush (issue 14): nothing to pick by hand
     box = sketch.locator("canvas").first.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx - 70, cy - 90)

@@ -170,6 +170,13 @@ def test_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
     expect(verdict).to_contain_text("reads a 0")
 
 
+def test_steer_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
+    page, sketch = desktop, desktop.locator("#steer-sketch")
+    expect(sketch.get_by_label("Brush Size")).to_be_visible()  # picked by the page, not by hand
+    sketch.get_by_label("Clear canvas").click()
+    expect(sketch.get_by_label("Brush Size")).to_be_visible()
+
+
 def test_empty_canvas_gives_a_message_and_no_badges(desktop):
     page, verdict = desktop, desktop.locator("#verdict")
     open_draw(page)
