@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=100, help="timed calls per measurement (default 100)")
     p.add_argument("--cold-runs", type=int, default=3, help="app cold starts (default 3)")
     p.add_argument("--threads", type=int, default=1, help="torch threads in process (default 1, as app.py)")
+    p.add_argument("--train-threads", type=int, default=2, help="torch threads for the training-step rows (default 2, as the recipe)")
     p.add_argument("--smoke", action="store_true", help="5 repeats, 1 cold start: checks the benchmark works")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     return p
@@ -129,6 +130,37 @@ def throughput(studio: Studio, n: int) -> dict[str, list[float]]:
         "generator FLOPs per image (MFLOP)": [flops / 1e6],
         "generator throughput, batch 256 (images/s)": [batch / (t / 1000) for t in forward_ms],
         "FLOP bound at matmul speed (images/s)": [x * 1e9 / flops for x in gflops],
+    }
+
+
+def training_throughput(n: int, threads: int) -> dict[str, list[float]]:
+    """One training step of the shipped recipe (gan.train's Config defaults, random data of
+    MNIST's shape) in images/s, beside what its FLOPs allow at this CPU's matmul speed with
+    the same threads: how far the loop is from the bound, as for the generator."""
+    from .step import build, train_step
+    from .train import Config
+
+    cfg, before = Config(), torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(0)
+        G, D, opt_g, opt_d = build(cfg)
+        real = torch.rand(cfg.batch_size, 1, 28, 28) * 2 - 1
+        y = torch.arange(cfg.batch_size) % 10
+        with FlopCounterMode(display=False) as counter:
+            train_step(G, D, opt_g, opt_d, real, y, cfg)
+        flops = counter.get_total_flops() / cfg.batch_size  # forward and backward passes of D and G
+        step_ms = timed(lambda: train_step(G, D, opt_g, opt_d, real, y, cfg), max(5, n // 4))
+        a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+        gflops = [2 * 1024**3 / (t / 1000) / 1e9 for t in timed(lambda: a @ b, max(5, n // 4))]
+    finally:
+        torch.set_num_threads(before)
+    return {
+        f"training: float32 matmul 1024x1024, {threads} threads (GFLOP/s)": gflops,
+        "training: FLOPs per image, one step (MFLOP)": [flops / 1e6],
+        f"training: step of {cfg.batch_size}, {threads} threads (images/s)": [cfg.batch_size / (t / 1000) for t in step_ms],
+        f"training: FLOP bound at matmul speed, {threads} threads (images/s)": [x * 1e9 / flops for x in gflops],
+        "training: epoch of 60,000 at that step rate (s)": [60_000 / cfg.batch_size * t / 1000 for t in step_ms],
     }
 
 
@@ -267,12 +299,13 @@ def main(argv: list[str] | None = None) -> None:
         png, jpeg = make_inputs(studio, Path(tmp))
         samples = {f"{k} (ms)": v for k, v in in_process(studio, png, jpeg, n).items()}
         samples.update(throughput(studio, n))
+        samples.update(training_throughput(n, args.train_threads))
         samples.update({f"{k} (ms)": v for k, v in gradio_event_summary(n).items()})
         samples.update(over_http(weights, png, jpeg, n, cold_runs, warm=not args.smoke))
     gen, floor = samples["HTTP /generate (ms)"], samples["HTTP trivial endpoint (fixed 28x28 PNG) (ms)"]
     samples["/generate ÷ trivial endpoint (ratio)"] = [np.median(gen) / np.median(floor), np.percentile(gen, 95) / np.percentile(floor, 95)]
 
-    groups = ["in-process", "float32", "generator", "FLOP", "Gradio", "HTTP", "/generate", "bare", "cold", "app"]
+    groups = ["in-process", "float32", "generator", "FLOP", "training", "Gradio", "HTTP", "/generate", "bare", "cold", "app"]
     rows = []
     for name, values in sorted(samples.items(), key=lambda kv: [kv[0].startswith(g) for g in groups].index(True)):
         median, p95 = (values[0], values[1]) if "ratio" in name else stats(values)

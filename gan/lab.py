@@ -117,7 +117,7 @@ class LabSettings:
 
     def train_config(self) -> Config:
         """The training script's Config for these settings: one definition of a step's inputs."""
-        return Config(loss=self.loss, lr_g=self.lr_g, lr_d=self.lr_d, beta1=self.beta1, d_steps=self.d_steps,
+        return Config(loss=self.loss, lr_g=self.lr_g, lr_d=self.lr_d, beta1=self.beta1, beta2=0.999, d_steps=self.d_steps,
                       batch_size=self.batch_size, aux_weight=self.class_loss, seed=self.seed, **ARCHS[self.arch])
 
 
@@ -249,7 +249,7 @@ def run(settings: LabSettings, classifier: Classifier, data: tuple[torch.Tensor,
         idx = order[at:at + s.batch_size]
         at += s.batch_size
         metrics = train_step(G, D, opt_g, opt_d, to_model_range(real[idx]), labels[idx], cfg, rng)
-        update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))  # train.py's warm-up
+        update_ema(ema, G, min(0.999, (1 + step) / (10 + step)))  # a run of seconds: a short average, warmed up fast
         step += 1
         rows.append({"step": step, **{k: round(v, 5) for k, v in metrics.items()}})
         seconds = time.perf_counter() - start

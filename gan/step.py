@@ -31,15 +31,18 @@ def build(cfg: "Config", device: torch.device | str = "cpu") -> tuple[Generator,
 
 
 def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-               real: torch.Tensor, y: torch.Tensor, cfg: "Config", rng: torch.Generator | None = None) -> dict[str, float]:
+               real: torch.Tensor, y: torch.Tensor, cfg: "Config", rng: torch.Generator | None = None,
+               aux_weight: float | None = None) -> dict[str, float]:
     """D on real and fake (cfg.d_steps times), then G on D's feedback. Returns the step's
     loss_d, loss_g, d_real = mean D(x), d_fake = mean D(G(z)) (sigmoid of the conditional
     head's logits, from D's last update) and g_grad_norm (the L2 norm of G's whole gradient).
 
     `rng` draws z and the gradient penalty's mixing weights; None uses torch's global
     generator (the training script). The lab passes its own, so a run in a server shared
-    with other requests is still reproducible from its seed.
+    with other requests is still reproducible from its seed. `aux_weight` is the class loss's
+    weight at this step (the training schedule's); None: cfg.aux_weight.
     """
+    aux_weight = cfg.aux_weight if aux_weight is None else aux_weight
     d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
     device = real.device
 
@@ -53,7 +56,7 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
         (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
         loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
         if cls is not None:  # D learns digits from real images only (fakes would teach it G's mistakes)
-            loss_d = loss_d + cfg.aux_weight * F.cross_entropy(cls[:len(y)], y)
+            loss_d = loss_d + aux_weight * F.cross_entropy(cls[:len(y)], y)
         if cfg.loss == "wgan-gp":
             loss_d = loss_d + cfg.gp_weight * (
                 gradient_penalty(lambda x: D(x, y), real, fake, rng) + gradient_penalty(D, real, fake, rng))
@@ -67,7 +70,7 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     gc, gu, cls = D.heads(fake, y)
     loss_g = g_loss_fn(gc) + g_loss_fn(gu)
     if cls is not None:
-        loss_g = loss_g + cfg.aux_weight * F.cross_entropy(cls, y)
+        loss_g = loss_g + aux_weight * F.cross_entropy(cls, y)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     # The norm of G's whole gradient: what vanishes when D wins under the saturating loss.

@@ -29,6 +29,8 @@ from pathlib import Path
 
 @dataclass
 class Config:
+    """Every setting of a run, the whole schedule included: the defaults are the recipe that ships."""
+
     data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
@@ -46,13 +48,34 @@ class Config:
     d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
     gp_weight: float = 10.0  # WGAN-GP's lambda
     aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
-    ema_decay: float = 0.999  # the shipped generator is this moving average of G's weights
+    aux_weight_late: float = 1.0  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
+    aux_late_start: float = 1.0  # fraction of training after which aux_weight_late applies
+    ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images
+    ema_rampup: float = 0.05  # early on the half-life is at most this fraction of the images seen (0: none)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     log_every: int = 50  # steps between train_log.jsonl lines
+    snapshot_every: int = 0  # epochs between snapshots of the EMA generator in --out/snapshots/ (0: none), for gan.frontier
     max_steps: int = 0  # stop after this many steps in all (0: run every epoch); for smoke tests
     resume: bool = False  # continue from --out/checkpoint.pt
+
+    # The schedule: pure functions of the step, so a resumed run and the tests see the same values.
+    def lr_factor(self, step: int, total_steps: int) -> float:
+        """Multiplier of both learning rates: 1, then linear to 0 from lr_decay_start on."""
+        start = self.lr_decay_start * total_steps
+        return 1.0 if step < start else max(0.0, (total_steps - step) / max(1.0, total_steps - start))
+
+    def aux_weight_at(self, step: int, total_steps: int) -> float:
+        """The class loss's weight: aux_weight, then aux_weight_late from aux_late_start on."""
+        return self.aux_weight if step < self.aux_late_start * total_steps else self.aux_weight_late
+
+    def ema_beta(self, step: int) -> float:
+        """How much of the average to keep after `step` steps (StyleGAN's EMA): a half-life of
+        ema_images, shorter early on so G's random initial weights are soon forgotten."""
+        images = max(1, (step + 1) * self.batch_size)
+        half_life = min(self.ema_images, images * self.ema_rampup) if self.ema_rampup else self.ema_images
+        return 0.5 ** (self.batch_size / max(half_life, 1e-8))
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
@@ -162,12 +185,8 @@ def train(cfg: Config) -> Path:
     G, D, opt_g, opt_d = build(cfg, device)
     ema = copy.deepcopy(G).eval()
 
-    def lr_factor(step: int) -> float:
-        start = cfg.lr_decay_start * total_steps
-        return 1.0 if step < start else max(0.0, (total_steps - step) / max(1.0, total_steps - start))
-
-    sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lr_factor)
-    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lr_factor)
+    sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lambda s: cfg.lr_factor(s, total_steps))
+    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lambda s: cfg.lr_factor(s, total_steps))
     step, seconds = 0, 0.0
     ckpt_path = out / "checkpoint.pt"
     if cfg.resume:
@@ -205,10 +224,9 @@ def train(cfg: Config) -> Path:
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
                 real, y = data[idx], labels[idx]
 
-                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg)
+                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg, aux_weight=cfg.aux_weight_at(step, total_steps))
                 sched_g.step(); sched_d.step()
-                # Warm-up: early on the average would be dominated by G's random initial weights.
-                update_ema(ema, G, min(cfg.ema_decay, (1 + step) / (10 + step)))
+                update_ema(ema, G, cfg.ema_beta(step))
                 step += 1
 
                 for k in sums:
@@ -218,7 +236,8 @@ def train(cfg: Config) -> Path:
                     now = time.time()
                     seconds += now - t_last
                     t_last = now
-                    row = {"step": step, "epoch": step / steps_per_epoch, **{k: round(v / n_sums, 5) for k, v in sums.items()}, "seconds": round(seconds, 2)}
+                    row = {"step": step, "epoch": step / steps_per_epoch, **{k: round(v / n_sums, 5) for k, v in sums.items()},
+                           "lr_g": opt_g.param_groups[0]["lr"], "aux_weight": cfg.aux_weight_at(step - 1, total_steps), "seconds": round(seconds, 2)}
                     log.write(json.dumps(row) + "\n"); log.flush()
                     bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], dx=row["d_real"], dgz=row["d_fake"])
                     run_bar.update(step - run_bar.n)
@@ -226,9 +245,12 @@ def train(cfg: Config) -> Path:
                     if not all(map(math.isfinite, (metrics["loss_d"], metrics["loss_g"]))):
                         raise FloatingPointError(f"loss is not finite at step {step}: {row}")
             bar.close()
+            trained_seconds = seconds + time.time() - t_last  # before this epoch's checkpoint and grid
             if step % steps_per_epoch == 0 or step == last_step:
                 save_checkpoint()
                 upscale(sample_grid(ema, device), 2).save(out / "grids" / f"epoch_{epoch + 1:03d}.png")
+                if cfg.snapshot_every and step % steps_per_epoch == 0 and (epoch + 1) % cfg.snapshot_every == 0:
+                    save_snapshot(ema, cfg, device, out / "snapshots" / f"epoch_{epoch + 1:03d}", step, trained_seconds)
     except KeyboardInterrupt:
         save_checkpoint()
         print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume ({_wall(started, seconds)})")
@@ -240,6 +262,15 @@ def train(cfg: Config) -> Path:
     export(cfg, G, D, ema, device, out)
     print(f"done: {step:,} steps, {_wall(started, seconds)}")
     return out
+
+
+def save_snapshot(ema: Generator, cfg: Config, device: torch.device, folder: Path, step: int, seconds: float) -> None:
+    """The EMA generator as it would ship now (its own copy, batch norm re-estimated), with
+    the training seconds it cost: one point of the cost-quality frontier (gan.frontier)."""
+    g = copy.deepcopy(ema)
+    recalibrate_batchnorm(g, cfg.z_dim, device)
+    g.cpu().save_pretrained(folder)
+    (folder / "cost.json").write_text(json.dumps({"step": step, "seconds": round(seconds, 2)}) + "\n")
 
 
 def _wall(started: float, seconds: float) -> str:

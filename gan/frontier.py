@@ -1,0 +1,117 @@
+"""The cost-quality frontier: what each minute of training buys, for one or more runs.
+
+    python -m gan.train --data-dir ../shared/data --out runs/fast --threads 2 --snapshot-every 4
+    python -m gan.frontier runs/fast --data-dir ../shared/data --plot docs/frontier.png
+
+A run trained with --snapshot-every N keeps its EMA generator every N epochs under
+snapshots/epoch_NNN/ with the training seconds it had cost (cost.json); its final generator/
+is the last point. Each point is measured as `gan.evaluate` measures the shipped model
+(10,000 digits, seeds 0-9999, digit = seed % 10, against the 10,000 MNIST test digits in the
+reference classifier's feature space): FID, IS, precision, recall, class accuracy. Results
+go to <run>/frontier.json (reused unless --again), and the table is printed in Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gan.frontier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runs", nargs="+", type=Path, help="run folders (gan.train --out) with snapshots/")
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
+    p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
+    p.add_argument("--plot", type=Path, help="write FID and recall against training minutes to this PNG")
+    p.add_argument("--again", action="store_true", help="re-measure points already in frontier.json")
+    p.add_argument("--samples", type=int, default=10_000, help="digits per point, seeds 0..N-1 (default 10,000, as gan.evaluate)")
+    return p
+
+
+if __name__ == "__main__":
+    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
+
+import numpy as np  # noqa: E402
+
+from . import metrics as M  # noqa: E402
+from .data import load_mnist  # noqa: E402
+from .models import Classifier, Generator  # noqa: E402
+from .sampling import sample  # noqa: E402
+
+
+def points(run: Path) -> list[tuple[Path, float]]:
+    """(generator folder, training seconds) for each snapshot and the final generator."""
+    log = run / "train_log.jsonl"
+    last = json.loads(log.read_text().splitlines()[-1]) if log.exists() else None
+    final = [(run / "generator", last["seconds"])] if last and (run / "generator" / "model.safetensors").exists() else []
+    out = []
+    for folder in sorted((run / "snapshots").glob("epoch_*")):
+        cost = json.loads((folder / "cost.json").read_text())
+        if not (final and cost["step"] == last["step"]):  # the last epoch's snapshot is the final generator
+            out.append((folder, cost["seconds"]))
+    return out + final
+
+
+def measure(generator: Path, C: Classifier, real_feats, samples: int = 10_000) -> dict:
+    """The headline metrics of one generator, as gan.evaluate defines them."""
+    G = Generator.from_pretrained(generator, strict=True).eval()
+    seeds = range(samples)
+    digits = np.array([s % 10 for s in seeds])
+    feats, logits = M.embed(C, sample(G, seeds, digits))
+    precision, recall = M.precision_recall(real_feats, feats)
+    return {"fid": M.fid(real_feats, feats), "inception_score": M.inception_score(logits)[0],
+            "precision": precision, "recall": recall, "class_accuracy": M.class_accuracy(logits, digits)}
+
+
+def frontier(run: Path, C: Classifier, real_feats, samples: int = 10_000, again: bool = False) -> list[dict]:
+    path = run / "frontier.json"
+    known = {} if again or not path.exists() else {r["generator"]: r for r in json.loads(path.read_text())}
+    rows = []
+    for folder, seconds in points(run):
+        key = str(folder.relative_to(run))
+        row = known.get(key) or {"generator": key, **measure(folder, C, real_feats, samples)}
+        rows.append({**row, "minutes": round(seconds / 60, 2)})
+        path.write_text(json.dumps(rows, indent=1) + "\n")
+    return rows
+
+
+def plot(results: dict[str, list[dict]], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, rows in results.items():
+        minutes = [r["minutes"] for r in rows]
+        a.plot(minutes, [r["fid"] for r in rows], "o-", label=name)
+        b.plot(minutes, [r["recall"] for r in rows], "o-", label=name)
+    a.set_yscale("log"); a.set_ylabel("FID (lower is better)")
+    b.set_ylabel("recall (higher is better)")
+    for ax in (a, b):
+        ax.set_xlabel("training minutes (wall clock)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    C = Classifier.from_pretrained(args.classifier, strict=True).eval()
+    real_feats = M.embed(C, load_mnist(args.data_dir, train=False)[0].numpy())[0]
+    results = {str(run): frontier(run, C, real_feats, args.samples, args.again) for run in args.runs}
+    print("| run | point | minutes | FID | IS | precision | recall | class accuracy |\n|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, rows in results.items():
+        for r in rows:
+            print(f"| {name} | {r['generator']} | {r['minutes']:.1f} | {r['fid']:.3f} | {r['inception_score']:.2f} | "
+                  f"{r['precision']:.3f} | {r['recall']:.3f} | {100 * r['class_accuracy']:.2f}% |")
+    if args.plot:
+        plot(results, args.plot)
+        print(f"wrote {args.plot}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The one-command recipe: its defaults train, its schedule is Config's, snapshots feed the frontier."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gan.train import Config
+
+from conftest import FIXTURE, ROOT
+
+
+def run(module, *args):
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_the_default_recipe_trains_two_steps_on_the_fixture(tmp_path):
+    out = run("gan.train", "--data-dir", str(FIXTURE), "--out", str(tmp_path), "--max-steps", "2", "--log-every", "1")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2]
+    cfg = Config()
+    assert rows[0]["aux_weight"] == cfg.aux_weight and rows[0]["lr_g"] == pytest.approx(cfg.lr_g)
+    assert (tmp_path / "generator" / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize("total", [100, 10_530])
+def test_schedule_at_given_steps_matches_config(total):
+    cfg = Config()
+    decay, late = int(cfg.lr_decay_start * total), int(cfg.aux_late_start * total)
+    assert cfg.lr_factor(0, total) == 1.0 and cfg.lr_factor(decay - 1, total) == 1.0
+    assert cfg.lr_factor(decay + (total - decay) // 2, total) == pytest.approx(0.5, abs=1.5 / (total - decay))
+    assert cfg.lr_factor(total, total) == 0.0
+    assert cfg.aux_weight_at(0, total) == cfg.aux_weight and cfg.aux_weight_at(late - 1, total) == cfg.aux_weight
+    assert cfg.aux_weight_at(late, total) == cfg.aux_weight_late == cfg.aux_weight_at(total - 1, total)
+
+
+def test_ema_half_life_ramps_up_to_its_setting():
+    cfg = Config()
+    images_per_half_life = lambda step: cfg.batch_size * 0.693147 / -__import__("math").log(cfg.ema_beta(step))
+    early, late = images_per_half_life(10), images_per_half_life(10**6)
+    assert early == pytest.approx(11 * cfg.batch_size * cfg.ema_rampup, rel=1e-3)  # a short memory at first
+    assert late == pytest.approx(cfg.ema_images, rel=1e-3)
+
+
+def test_the_log_follows_the_schedule(tmp_path):
+    """8 steps (2 epochs of 4): the learning rate falls from the middle, the class loss drops at 3/4."""
+    out = run("gan.train", "--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "250", "--epochs", "2",
+              "--lr-decay-start", "0.5", "--aux-weight", "1", "--aux-weight-late", "0.25", "--aux-late-start", "0.75", "--log-every", "1")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    lr = Config().lr_g
+    # Logged after each step: the rate the next step uses.
+    assert [r["lr_g"] / lr for r in rows] == pytest.approx([1, 1, 1, 1, 0.75, 0.5, 0.25, 0])
+    assert [r["aux_weight"] for r in rows] == [1, 1, 1, 1, 1, 1, 0.25, 0.25]
+
+
+def test_snapshots_make_a_frontier(tmp_path):
+    """Snapshots every epoch; the last one is the final generator itself, measured once."""
+    run_dir = tmp_path / "run"
+    out = run("gan.train", "--data-dir", str(FIXTURE), "--out", str(run_dir), "--batch-size", "500", "--epochs", "3", "--snapshot-every", "1")
+    assert out.returncode == 0, out.stderr
+    snaps = sorted(p.name for p in (run_dir / "snapshots").iterdir())
+    assert snaps == ["epoch_001", "epoch_002", "epoch_003"]
+    cost = [json.loads((run_dir / "snapshots" / s / "cost.json").read_text()) for s in snaps]
+    assert [c["step"] for c in cost] == [2, 4, 6] and 0 < cost[0]["seconds"] <= cost[1]["seconds"] <= cost[2]["seconds"]
+
+    png = tmp_path / "frontier.png"
+    out = run("gan.frontier", str(run_dir), "--data-dir", str(FIXTURE), "--samples", "500", "--plot", str(png))
+    assert out.returncode == 0, out.stderr
+    rows = json.loads((run_dir / "frontier.json").read_text())
+    assert [r["generator"] for r in rows] == ["snapshots/epoch_001", "snapshots/epoch_002", "generator"]
+    assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and 0 <= r["class_accuracy"] <= 1 for r in rows)
+    assert rows[0]["minutes"] <= rows[1]["minutes"] <= rows[2]["minutes"] and png.stat().st_size > 10_000
+    assert out.stdout.count("| " + str(run_dir)) == 3
