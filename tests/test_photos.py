@@ -8,7 +8,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image, ImageDraw, ImageFilter
 
-from gan.nondigits import DRAWN, TEXTURES, nondigit_cases
+from gan.nondigits import DRAWN, TEXTURES, fonts, nondigit_cases
 from gan.photoset import CONDITIONS, photo_cases
 from gan.preprocess import ImageError, open_image, preprocess
 from gan.ui import NOT_A_DIGIT
@@ -120,8 +120,12 @@ def test_generated_digits_are_digits(studio):
 
 
 def test_nondigit_splits_differ_in_kind():
-    assert set(DRAWN["test"]).isdisjoint({"walk scribble", "triangle", "square", "star", "hatching", "uniform noise"})
+    assert set(DRAWN["test"]).isdisjoint({"walk scribble", "triangle", "square", "star", "hatching", "uniform noise",
+                                          "hand letter", "coil", "outline drawing"})
     assert set(TEXTURES["train"]).isdisjoint(TEXTURES["test"])
+    # Letters are measured in fonts the detector never learnt from.
+    train, test = {p.name for p in fonts("train")}, {p.name for p in fonts("test")}
+    assert train and test and train.isdisjoint(test)
 
 
 def flagged(studio, data: bytes) -> bool:
