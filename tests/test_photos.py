@@ -8,7 +8,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image, ImageDraw, ImageFilter
 
-from gan.nondigits import DRAWN, TEXTURES, nondigit_cases
+from gan.nondigits import DRAWN, TEXTURES, fonts, nondigit_cases
 from gan.photoset import CONDITIONS, photo_cases
 from gan.preprocess import ImageError, open_image, preprocess
 from gan.ui import NOT_A_DIGIT
@@ -120,8 +120,12 @@ def test_generated_digits_are_digits(studio):
 
 
 def test_nondigit_splits_differ_in_kind():
-    assert set(DRAWN["test"]).isdisjoint({"walk scribble", "triangle", "square", "star", "hatching", "uniform noise"})
+    assert set(DRAWN["test"]).isdisjoint({"walk scribble", "triangle", "square", "star", "hatching", "uniform noise",
+                                          "hand letter", "coil", "outline drawing"})
     assert set(TEXTURES["train"]).isdisjoint(TEXTURES["test"])
+    # Letters are measured in fonts the detector never learnt from.
+    train, test = {p.name for p in fonts("train")}, {p.name for p in fonts("test")}
+    assert train and test and train.isdisjoint(test)
 
 
 def flagged(studio, data: bytes) -> bool:
@@ -135,9 +139,10 @@ def flagged(studio, data: bytes) -> bool:
 def test_non_digits_are_flagged(studio):
     cases = nondigit_cases(4, "test", seed=5)  # another seed than the README's figures
     hits = [flagged(studio, c.data) for c in cases]
-    # Measured 80% on this sample and 83.7% on the README's 300 (below the 90% aimed at: letters
-    # such as l, O, S, Z and outline drawings such as a house are the misses); a floor, not the aim.
-    assert np.mean(hits) >= 0.75, {c.kind: h for c, h in zip(cases, hits)}
+    # Measured 88.3% on this sample and 89.0% on the README's 300 (just below the 90% aimed at:
+    # letters in unseen fonts, pentagons, arrows and 1-like gradient edges are the misses); a
+    # floor, not the aim.
+    assert np.mean(hits) >= 0.83, {c.kind: h for c, h in zip(cases, hits)}
 
 
 def test_noise_is_not_read_as_a_digit(studio):
