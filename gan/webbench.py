@@ -141,6 +141,40 @@ def drags(page, joins: list, n: int, moves: int, move_ms: int = 40) -> tuple[dic
     return latencies(page), during, after
 
 
+# What Chrome records of a key press's way to the screen: the dispatch, the main thread's frame
+# (animation callbacks, paint, commit), and the display compositor's frame that shows it.
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline.frame", "cc", "viz", "benchmark", "toplevel"]
+
+
+def traced_steps(browser, page, n: int, path: str) -> dict[str, list[float]]:
+    """n arrow-key steps under Chrome's tracing; per key press, ms from its dispatch to the start
+    of the next main-thread frame, that frame's length, and to the first frame displayed after
+    that frame's commit (the digit on screen, as far as this headless browser has a screen)."""
+    slider, _ = slider_box(page, "thickness")
+    slider.focus()
+    browser.start_tracing(page=page, path=path, categories=TRACE_CATEGORIES)
+    for i in range(n):
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.wait_for_timeout(120)
+    browser.stop_tracing()
+    latencies(page)  # empties the probe's lists: these steps are measured from the trace only
+    events = json.loads(Path(path).read_text())["traceEvents"]
+    spans = sorted((e for e in events if e.get("ph") == "X"), key=lambda e: e["ts"])
+    at = lambda name, phases: sorted(e["ts"] for e in events if e["name"] == name and e.get("ph") in phases)
+    commits, shown = at("Commit", "XBb"), at("Display::FrameDisplayed", "Ii")
+    after = lambda times, t: next((x for x in times if x >= t), None)
+    out = {"to main frame": [], "main frame": [], "to displayed": []}
+    for key in (e for e in spans if e["name"] == "EventDispatch" and e["args"].get("data", {}).get("type") == "keydown"):
+        frame = next((e for e in spans if e["name"] == "ProxyMain::BeginMainFrame" and e["ts"] >= key["ts"]), None)
+        commit = after(commits, key["ts"])
+        screen = after(shown, commit) if commit else None
+        if frame and screen:
+            out["to main frame"].append((frame["ts"] - key["ts"]) / 1000)
+            out["main frame"].append(frame["dur"] / 1000)
+            out["to displayed"].append((screen - key["ts"]) / 1000)
+    return out
+
+
 def row(name: str, values: list[float], target: str = "", met: bool | None = None) -> dict:
     v = np.asarray(values, float)
     return {"name": name, "median": float(np.median(v)) if len(v) else float("nan"),
@@ -178,6 +212,8 @@ def run(args: argparse.Namespace) -> list[dict]:
             idle_frames = frame_intervals(page)
             page.evaluate("window.__renders = []; window.addEventListener('gan-web-draw', (e) => window.__renders.push(e.detail.renderMs))")
             step_in_page = steps(page, args.steps, wait_paint=False)
+            with tempfile.TemporaryDirectory() as tmp:
+                traced = traced_steps(browser, page, args.traced_steps, f"{tmp}/trace.json")
             drag_in_page, during, after = drags(page, joins, args.drags, args.moves, args.move_ms)
             render_ms = page.evaluate("window.__renders")
             page.context.close()
@@ -192,6 +228,9 @@ def run(args: argparse.Namespace) -> list[dict]:
             row("in page: slider step (arrow key) to canvas drawn (ms)", step_in_page["drawn"]),
             row("in page: slider step (arrow key) to painted (ms)", step_in_page["painted"], "< 16 ms", frame(step_in_page["painted"])),
             row("in page: slider step (arrow key) to presented, Event Timing (ms)", step_in_page["presented"], "< 16 ms", frame(step_in_page["presented"])),
+            row("in page, Chrome trace: key press to the next main-thread frame (ms)", traced["to main frame"]),
+            row("in page, Chrome trace: that frame's main-thread work (ms)", traced["main frame"]),
+            row("in page, Chrome trace: key press to the frame displayed (ms)", traced["to displayed"], "< 16 ms", frame(traced["to displayed"])),
             row(f"in page: drag move ({args.move_ms} ms apart) to canvas drawn (ms)", drag_in_page["drawn"]),
             row(f"in page: drag move ({args.move_ms} ms apart) to painted (ms)", drag_in_page["painted"], "< 16 ms", frame(drag_in_page["painted"])),
             row("in page: generator run, one digit (ms)", render_ms),
@@ -223,6 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m gan.webbench", description=__doc__.split("\n\n")[0])
     p.add_argument("--weights", default=None, help="weights folder (default: $GAN_WEIGHTS, else weights/)")
     p.add_argument("--steps", type=int, default=60, help="arrow-key slider steps in the page (a third as many through the server)")
+    p.add_argument("--traced-steps", type=int, default=20, help="arrow-key steps in the page under Chrome's tracing")
     p.add_argument("--drags", type=int, default=6, help="slider drags in the page (half as many through the server)")
     p.add_argument("--moves", type=int, default=10, help="mouse moves per drag")
     p.add_argument("--move-ms", type=int, default=40, help="ms between a drag's moves (16: one a frame, as a hand gives)")

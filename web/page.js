@@ -24,10 +24,17 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
   let gen = null, seedCache = { seed: null, latent: null }, canvas = null, timer = null;
   let last = null, drawn = "";  // Gradio's latest values, and the recipe on the canvas
   let dragging = false;          // a pointer is down on a slider: its release asks the server
+  let released = null;           // the recipe a slider's release asked the server for
   const api = { ready: false, error: null, readyMs: null, readyAt: null, draws: 0, serverRenders: 0, show };
   const held = new Set();         // sliders whose latest input Gradio has not seen yet (passOnLater)
   document.addEventListener("pointerdown", (e) => { dragging = e.target.type === "range"; }, true);
-  for (const end of ["pointerup", "pointercancel"]) document.addEventListener(end, () => { dragging = false; passOn(); }, true);
+  for (const end of ["pointerup", "pointercancel"]) {
+    document.addEventListener(end, () => {
+      if (dragging) released = drawn;  // Gradio's release sends the value on the canvas
+      dragging = false;
+      passOn();
+    }, true);
+  }
   document.addEventListener("blur", passOn, true);  // Gradio reads the slider's value on release and on blur
   window.ganWeb = api;
 
@@ -105,11 +112,13 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     last = values.slice();
     draw(r);
     clearTimeout(timer);
-    if (!dragging) timer = setTimeout(askServer, SETTLE_MS);  // a drag asks on release instead
+    // A drag asks on release instead; its last move can reach Gradio (passOn) just after.
+    if (!dragging && JSON.stringify(r) !== released) timer = setTimeout(askServer, SETTLE_MS);
     return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders, r.z);
   }
 
   function askServer() {
+    released = null;
     const button = document.getElementById("server-render");
     if (button) { api.serverRenders += 1; button.click(); }
   }
