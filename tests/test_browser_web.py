@@ -1,6 +1,7 @@
 """The in-page generator in a real browser (web/page.js): its pixels are the server's within 2
-grey levels, a drag sends no render request while it moves, and with the page's generator
-blocked the server renders every change as before."""
+grey levels, a drag sends no render request while it moves, a slider's input still reaches
+Gradio (number box, recipe, release), and with the page's generator blocked the server renders
+every change as before."""
 
 from __future__ import annotations
 
@@ -111,6 +112,45 @@ def test_a_drag_sends_no_render_request(page, studio):
     server = studio.generate(studio.recipe(3, 42, 1.0, slant=value)).astype(np.int64)
     assert (shown_png(page) == server).all()
     assert np.abs(canvas_pixels(page) - server).max() <= 2
+
+
+def test_slider_input_reaches_gradio_after_the_page_draws(page, studio):
+    """The page hands a slider's input to Gradio only after the frame that shows it (web/page.js,
+    passOn): a drag released straight after its last move still has Gradio's release render the
+    final value (one request, the server's PNG), and arrow keys still move the number box."""
+    page, joins = page
+    slider = page.get_by_label("range slider for width")
+    number = page.get_by_label("number input for width")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.wait_for_timeout(500)  # the page-load events are done
+    sent, before = len(joins), page.locator("#output img").get_attribute("src")
+    # No animation frames for the page's scripts (a busy browser): page.js holds the moves back
+    # until the release (or 200 ms), so the release must hand Gradio the last one first.
+    page.evaluate("window.requestAnimationFrame = () => 0")
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    for step in range(1, 6):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.06 * step), y)
+    page.mouse.up()
+    value = float(slider.input_value())
+    assert value > 1
+    expect(number).to_have_value(slider.input_value())
+    expect(page.locator("#recipe textarea")).to_have_value(f"digit=3&seed=42&psi=1&width={value:g}")
+    expect(page.locator("#output img")).not_to_have_attribute("src", before)
+    page.wait_for_timeout(500)
+    assert len(joins) - sent == 1, joins
+    assert (shown_png(page) == studio.generate(studio.recipe(3, 42, 1.0, width=value))).all()
+
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    stepped = float(slider.input_value())
+    assert stepped < value
+    expect(number).to_have_value(slider.input_value())
+    expect(page.locator("#recipe textarea")).to_have_value(f"digit=3&seed=42&psi=1&width={stepped:g}")
+    assert np.abs(canvas_pixels(page) - studio.generate(studio.recipe(3, 42, 1.0, width=stepped))).max() <= 2
 
 
 @pytest.mark.parametrize("blocked", [["kernel.wasm"], ["page.js"], ["generator.safetensors", "model.json"]])

@@ -3,7 +3,9 @@
 // show(values) is a browser-only Gradio event on every control's change (see tabs/generate.py):
 // it draws the digit on a canvas over the server's image and returns the recipe text, computed
 // here exactly as gan.studio.Recipe.to_query writes it; no request is sent. A slider's own
-// `input` events draw even sooner (onInput): Gradio's event path takes ~10 ms on a busy machine.
+// `input` events draw even sooner (onInput), and reach Gradio only after the frame that shows the
+// new digit (passOnLater): Gradio's own work on an input (7-14 ms here, README: "Where the time
+// between a slider move and its paint goes") would otherwise run in that frame, before its paint.
 // The server renders (the hidden #server-render button, or a slider's release) only:
 //   - at the end of a drag, and SETTLE_MS after other changes (keys, typing, clicks), so the
 //     download button's PNG stays the server's bit-exact image: one request per gesture;
@@ -22,9 +24,18 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
   let gen = null, seedCache = { seed: null, latent: null }, canvas = null, timer = null;
   let last = null, drawn = "";  // Gradio's latest values, and the recipe on the canvas
   let dragging = false;          // a pointer is down on a slider: its release asks the server
+  let released = null;           // the recipe a slider's release asked the server for
   const api = { ready: false, error: null, readyMs: null, readyAt: null, draws: 0, serverRenders: 0, show };
+  const held = new Set();         // sliders whose latest input Gradio has not seen yet (passOnLater)
   document.addEventListener("pointerdown", (e) => { dragging = e.target.type === "range"; }, true);
-  for (const end of ["pointerup", "pointercancel"]) document.addEventListener(end, () => { dragging = false; }, true);
+  for (const end of ["pointerup", "pointercancel"]) {
+    document.addEventListener(end, () => {
+      if (dragging) released = drawn;  // Gradio's release sends the value on the canvas
+      dragging = false;
+      passOn();
+    }, true);
+  }
+  document.addEventListener("blur", passOn, true);  // Gradio reads the slider's value on release and on blur
   window.ganWeb = api;
 
   WebGenerator.load(weightsUrl, kernelUrl).then((g) => {
@@ -101,25 +112,49 @@ export function start({ weightsUrl, kernelUrl, controlIds, outputId = "output" }
     last = values.slice();
     draw(r);
     clearTimeout(timer);
-    if (!dragging) timer = setTimeout(askServer, SETTLE_MS);  // a drag asks on release instead
+    // A drag asks on release instead; its last move can reach Gradio (passOn) just after.
+    if (!dragging && JSON.stringify(r) !== released) timer = setTimeout(askServer, SETTLE_MS);
     return recipeQuery(r.digit, r.seed, r.truncation, gen.sliderNames, r.sliders, r.z);
   }
 
   function askServer() {
+    released = null;
     const button = document.getElementById("server-render");
     if (button) { api.serverRenders += 1; button.click(); }
   }
 
-  // A slider thumb moved (drag or arrow key): draw from its value now, before Gradio's event.
+  // A slider thumb moved (drag or arrow key): draw from its value now, and hand the input to
+  // Gradio (its number box, the change event, the recipe) once this frame has been painted.
   function onInput(e) {
-    if (!last || e.target.type !== "range") return;
+    if (!last || !e.isTrusted || e.target.type !== "range") return;  // our own replay (passOn) goes through
     const holder = e.target.closest(controlIds.map((id) => `#${id}`).join(","));
     const index = holder ? controlIds.indexOf(holder.id) : -1;
     if (index < 0) return;
     const values = last.slice();
     values[index] = Number(e.target.value);
     const r = parse(values);
-    if (r) draw(r);
+    if (!r) return;  // the server answers (and explains): Gradio gets the event as it is
+    draw(r);
+    e.stopPropagation();  // capturing on document: Gradio's listeners, on the slider, wait for passOn
+    passOnLater(e.target);
+  }
+
+  // After the next frame's paint (the first task after its animation callbacks), replay one
+  // `input` per held slider: Gradio reads the slider's current value, so a burst of moves
+  // costs it one update. (A page given no frames, e.g. hidden, replays after 200 ms.)
+  function passOnLater(slider) {
+    if (!held.size) {
+      requestAnimationFrame(() => setTimeout(passOn, 0));
+      setTimeout(passOn, 200);
+    }
+    held.add(slider);
+  }
+
+  function passOn() {
+    for (const slider of [...held]) {
+      held.delete(slider);
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+    }
   }
 
   return api;
