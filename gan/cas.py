@@ -66,4 +66,4 @@ def summary(cas: dict) -> str:
     return (f"CAS {cas['cas']:.2%} (trained on {cas['synthetic_digits']:,} generated digits) vs {cas['real']:.2%} trained on "
             f"{cas['real_digits']:,} real ones: {cas['cas_over_real']:.1%} of real (target >= {TARGET:.0%}: "
             f"{'met' if cas['target_met'] else 'MISSED'}); real + generated {cas['real_plus_synthetic']:.2%}; "
-            f"{cas['steps']:,} steps of {cas['batch_size']} each ({cas['epochs']} epochs of the real set)")
+            f"{cas['steps']:,} steps of {cas['batch_size']} each ({cas['epochs']} epoch{'s' if cas['epochs'] != 1 else ''} of the real set)")

@@ -1,15 +1,16 @@
 """Write a labelled synthetic MNIST drawn by a generator, as an .npz that reads like MNIST.
 
     python -m gan.synth --per-class 6000 --out synth.npz      # 60,000 digits, 6,000 of each
-    python -m gan.classifier --data-dir synth.npz --out runs/synth-classifier
 
 Digit i of the file is seed S + i drawn as digit (S + i) % 10 (S = --seed), the app's and
 gan.evaluate's convention (digit = seed mod 10): the file holds the contiguous seeds
-S .. S + 10 * per-class - 1, and the app redraws any one of them from its seed and digit. The default S = 200,000 is clear of the seeds gan.evaluate uses elsewhere
-(0-9,999, 50,000-59,999, 100,000-104,999) and is the set the Classification Accuracy Score
-trains on. The file has `images` (uint8 [N, 28, 28], 0 = black background, 255 = white ink,
+S .. S + 10 * per-class - 1, and the app redraws any one of them from its seed and digit
+(and truncation, --psi). The default S = 200,000 is clear of the seeds gan.evaluate uses
+elsewhere (0-9,999, 50,000-59,999, 100,000-104,999) and starts the 60,000 digits the
+Classification Accuracy Score trains on. The file has `images` (uint8 [N, 28, 28], 0 = black background, 255 = white ink,
 MNIST's polarity) and `labels` (int64 [N]), the .npz form gan.data.load_mnist reads
-(--data-dir file.npz).
+(--data-dir synth.npz). `python -m gan.evaluate` measures what such a set is worth as
+training data (the Classification Accuracy Score, gan.cas).
 """
 
 from __future__ import annotations

@@ -87,3 +87,24 @@ def test_train_classifier_counts_steps_across_passes(fixture_digits):
     assert passes == [1, 2, 3] and not model.training
     with pytest.raises(ValueError, match="nothing to train"):
         train_classifier(images[:5], labels[:5], batch_size=10, progress=False)
+
+
+def test_model_tab_shows_the_cas_when_metrics_json_has_it(tmp_path, studio):
+    """The Model tab's text reads the CAS from metrics.json, and stays whole without it."""
+    import json
+    from types import SimpleNamespace
+
+    from gan import ui
+
+    metrics = json.loads((studio.folder / "metrics.json").read_text())
+    metrics.pop("cas", None)
+    bundle = SimpleNamespace(folder=tmp_path, generator=studio.generator, discriminator=studio.discriminator)
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    without = ui.model_markdown(bundle)
+    assert "## Architecture" in without and "Classification Accuracy Score" not in without
+    metrics["cas"] = {"cas": 0.9851, "real": 0.9934, "real_plus_synthetic": 0.9940, "cas_over_real": 0.9851 / 0.9934, "target_met": True,
+                      "steps": 468, "batch_size": 128, "epochs": 1, "synthetic_digits": 60000, "real_digits": 60000}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    text = ui.model_markdown(bundle)
+    assert "Classification Accuracy Score" in text and "**98.51%**" in text and "99.34%" in text and "99.2% of real" in text
+    assert "99.40%" in text and "468 steps of 128 digits (1 epoch of the real set)" in text and "## Architecture" in text
