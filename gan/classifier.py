@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,37 +60,57 @@ def accuracy(model: Classifier, images: torch.Tensor, labels: torch.Tensor, batc
     return correct / len(images)
 
 
+def train_classifier(images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 4, batch_size: int = 128, lr: float = 3e-3,
+                     seed: int = 0, steps: int | None = None, on_epoch: Callable[[int, Classifier], None] | None = None,
+                     progress: bool = True) -> Classifier:
+    """The reference classifier's recipe on uint8 digits [N, 28, 28] and labels [N]: AdamW, a
+    one-cycle learning rate, small random affine transforms, label smoothing 0.05.
+
+    The budget is `epochs` passes over the data, or `steps` optimizer steps when given (then
+    passes, each a fresh shuffle, go on until that many steps, the last one cut short): the
+    Classification Accuracy Score gives a twice-as-large set the same steps, not twice the
+    compute. `on_epoch(epoch, model)` runs after each pass (1-based). Returns the model in eval mode.
+    """
+    torch.manual_seed(seed)
+    model = Classifier()
+    per_pass = len(images) // batch_size
+    steps = epochs * per_pass if steps is None else steps
+    if per_pass == 0 or steps <= 0:
+        raise ValueError(f"nothing to train: {len(images)} digits, batch size {batch_size}, {steps} steps")
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    passes = -(-steps // per_pass)
+    for epoch in range(passes):
+        model.train()
+        order = torch.randperm(len(images))
+        bar = tqdm(range(min(per_pass, steps - epoch * per_pass)), desc=f"epoch {epoch + 1}/{passes}", file=sys.stdout, disable=not progress)
+        for i in bar:
+            idx = order[i * batch_size:(i + 1) * batch_size]
+            loss = F.cross_entropy(model(random_affine(to_model_range(images[idx]))), labels[idx], label_smoothing=0.05)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        if on_epoch is not None:
+            on_epoch(epoch + 1, model)
+    return model.eval()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
     try:
         train_x, train_y = load_mnist(args.data_dir, train=True)
         test_x, test_y = load_mnist(args.data_dir, train=False)
     except DataError as e:
         sys.exit(f"error: {e}")
 
-    model = Classifier()
-    steps = args.epochs * (len(train_x) // args.batch_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps)
-    for epoch in range(args.epochs):
-        model.train()
-        order = torch.randperm(len(train_x))
-        bar = tqdm(range(len(train_x) // args.batch_size), desc=f"epoch {epoch + 1}/{args.epochs}", file=sys.stdout)
-        for i in bar:
-            idx = order[i * args.batch_size:(i + 1) * args.batch_size]
-            loss = F.cross_entropy(model(random_affine(to_model_range(train_x[idx]))), train_y[idx], label_smoothing=0.05)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-        print(f"epoch {epoch + 1}: test accuracy {accuracy(model, test_x, test_y):.4f}")
-    model.eval().save_pretrained(args.out)
+    report = lambda epoch, model: print(f"epoch {epoch}: test accuracy {accuracy(model, test_x, test_y):.4f}")
+    model = train_classifier(train_x, train_y, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed, on_epoch=report)
+    model.save_pretrained(args.out)
     print(f"saved {args.out}")
-
 
 if __name__ == "__main__":
     main()

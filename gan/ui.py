@@ -211,6 +211,8 @@ def model_markdown(studio) -> str:
                   + f". An even blend of all ten labels is an input the generator never saw in training, so its output "
                   f"drifts towards one digit (here the {top}); this probe only shows that every digit is still reachable. "
                   "Asked for a digit, the generator draws that digit (class accuracy above)."]
+        if "cas" in m:  # metrics.json from before gan.evaluate measured it, or run with --cas-epochs 0, lacks it
+            lines += ["", cas_markdown(m["cas"])]
     lines += ["", "## Architecture", "",
               f"- **Generator** ({sum(p.numel() for p in g.parameters()):,} parameters as served, with batch norm folded into the layer before it): "
               f"[z ({g.z_dim}) ‖ one-hot digit] → "
@@ -233,6 +235,17 @@ def model_markdown(studio) -> str:
               "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
               "```"]
     return "\n".join(lines)
+
+
+def cas_markdown(cas: dict) -> str:
+    """The Classification Accuracy Score's figures (gan.cas) for the Model tab."""
+    return ("**What the digits are worth as training data** (Classification Accuracy Score, Ravuri & Vinyals 2019): "
+            f"the reference classifier's recipe trained on {cas['synthetic_digits']:,} generated digits reads the real "
+            f"test digits with accuracy **{cas['cas']:.2%}**, against {cas['real']:.2%} when trained on the "
+            f"{cas['real_digits']:,} real training digits: {cas['cas_over_real']:.1%} of real (target ≥ 98%: "
+            f"{'met' if cas['target_met'] else 'not met'}). Trained on both sets together: {cas['real_plus_synthetic']:.2%}. "
+            f"Each run has the same budget, {cas['steps']:,} steps of {cas['batch_size']} digits "
+            f"({cas['epochs']} epoch{'s' if cas['epochs'] != 1 else ''} of the real set).")
 
 
 def write_gradio_images_once() -> None:
