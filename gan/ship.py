@@ -12,7 +12,7 @@ step that does. It runs STEPS below in order, each a function of the Shipment:
   web_export      web/: the generator and directions for the visitor's page (python -m gan.webexport)
   evaluate        metrics.json, calibration.json, training_curves.png, real_digits.npz
                   (python -m gan.evaluate: about 4 minutes on a 2-core CPU, plus the Classification
-                  Accuracy Score's three classifier trainings: 3 x 1,872 steps at its default --cas-epochs 4)
+                  Accuracy Score's three classifier trainings: 3 x 468 steps at its default --cas-epochs 1)
   verdict         verdict/: the real-vs-generated detector trained against this generator, frozen
                   (python -m gan.verdict train: about 30 minutes on the shared 2-core CPU)
   checksums       checksums.json, checked at start-up (python -m gan.checksums); always last
