@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measure", action="store_true")
     p.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data")
     p.add_argument("--weights", type=Path, default=Path(__file__).resolve().parent.parent / "weights")
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--per-kind", type=int, default=20, help="test non-digits of each kind to measure on")
     p.add_argument("--cache", type=Path, help="keep the preprocessed digits beside this path (NAME.digits.npz) and reuse them")
     return p
@@ -191,13 +191,13 @@ def _jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.stack(out)
 
 
-def train(weights: Path, data_dir: Path, out: Path, epochs: int = 8, seed: int = 0, cache: Path | None = None) -> DigitDetector:
+def train(weights: Path, data_dir: Path, out: Path, epochs: int = 12, seed: int = 0, cache: Path | None = None, width: int = 32) -> DigitDetector:
     torch.manual_seed(seed)
     x, y = training_set(weights, data_dir, seed, cache)
     rng = np.random.default_rng(seed + 1)
     order = rng.permutation(len(x))
     val, fit = order[:2000], order[2000:]
-    model = DigitDetector()
+    model = DigitDetector(width)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     steps_per_epoch = max(1, len(fit) // 128)
     # Cosine decay to zero: the last epochs settle instead of ending wherever a batch left them.
@@ -224,7 +224,7 @@ def train(weights: Path, data_dir: Path, out: Path, epochs: int = 8, seed: int =
     model.threshold = round(float(torch.quantile(real_val, 1 - KEEP_REAL)), 4)
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out, config={"width": 16, "threshold": model.threshold})
+    model.save_pretrained(out, config={"width": width, "threshold": model.threshold})
     print(f"threshold {model.threshold}; saved to {out}")
     return model
 
