@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
     p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
     p.add_argument("--plot", type=Path, help="write FID and recall against training minutes to this PNG")
+    p.add_argument("--recorded", type=Path, action="append", default=[],
+                   help="a JSON file of points measured before ({name: [{generator, minutes, fid, recall, ...}]}), shown beside the runs")
     p.add_argument("--again", action="store_true", help="re-measure points already in frontier.json")
     p.add_argument("--samples", type=int, default=10_000, help="digits per point, seeds 0..N-1 (default 10,000, as gan.evaluate)")
     return p
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     C = Classifier.from_pretrained(args.classifier, strict=True).eval()
     real_feats = M.embed(C, load_mnist(args.data_dir, train=False)[0].numpy())[0]
-    results = {str(run): frontier(run, C, real_feats, args.samples, args.again) for run in args.runs}
+    results = {name: rows for path in args.recorded for name, rows in json.loads(path.read_text()).items()}
+    results.update({str(run): frontier(run, C, real_feats, args.samples, args.again) for run in args.runs})
     print("| run | point | minutes | FID | IS | precision | recall | class accuracy |\n|---|---|---:|---:|---:|---:|---:|---:|")
     for name, rows in results.items():
         for r in rows:

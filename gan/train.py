@@ -35,7 +35,7 @@ class Config:
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
     loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp
-    epochs: int = 50
+    epochs: int = 16  # about 30 minutes at --threads 2 on a 2-core CPU (README: "One command")
     batch_size: int = 128
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -48,8 +48,8 @@ class Config:
     d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
     gp_weight: float = 10.0  # WGAN-GP's lambda
     aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
-    aux_weight_late: float = 1.0  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
-    aux_late_start: float = 1.0  # fraction of training after which aux_weight_late applies
+    aux_weight_late: float = 0.1  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
+    aux_late_start: float = 0.6  # fraction of training after which aux_weight_late applies
     ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images
     ema_rampup: float = 0.05  # early on the half-life is at most this fraction of the images seen (0: none)
     seed: int = 0

@@ -227,8 +227,8 @@ def model_markdown(studio) -> str:
               "", "## Reproduce", "",
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
               "these commands rebuild the shipped weights, step by step:", "", "```bash",
-              "python -m gan.train --out runs/dcgan  # 50 epochs",
-              "python -m gan.train --out runs/dcgan --epochs 60 --resume",
+              "python -m gan.train --out runs/dcgan --epochs 50 --aux-weight-late 1",
+              "python -m gan.train --out runs/dcgan --epochs 60 --resume --aux-weight-late 1",
               "python -m gan.train --out runs/dcgan --epochs 76 --resume --aux-weight 0.1",
               "python -m gan.train --out runs/dcgan --epochs 96 --resume --aux-weight 0.1",
               "python -m gan.classifier --out weights/classifier",

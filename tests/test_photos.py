@@ -139,10 +139,8 @@ def flagged(studio, data: bytes) -> bool:
 def test_non_digits_are_flagged(studio):
     cases = nondigit_cases(4, "test", seed=5)  # another seed than the README's figures
     hits = [flagged(studio, c.data) for c in cases]
-    # Measured 88.3% on this sample and 89.0% on the README's 300 (just below the 90% aimed at:
-    # letters in unseen fonts, pentagons, arrows and 1-like gradient edges are the misses); a
-    # floor, not the aim.
-    assert np.mean(hits) >= 0.83, {c.kind: h for c, h in zip(cases, hits)}
+    # Measured 93.3% on this sample (56 of 60) and 93.7% on the README's 300: the target is 90%.
+    assert np.mean(hits) >= 0.9, {c.kind: h for c, h in zip(cases, hits)}
 
 
 def test_noise_is_not_read_as_a_digit(studio):
