@@ -1,5 +1,5 @@
 """Shared browser setup for the Playwright tests: Debian's chromium, a desktop and a phone
-screen, and the checks for Gradio's error marks. Imported by tests/test_browser.py and tests/test_browser_ux.py (the other browser tests reuse test_browser.py's fixtures)."""
+screen, the checks for Gradio's error marks, and a slider dragged with the mouse. Imported by the browser tests (some reuse test_browser.py's fixtures too)."""
 
 from __future__ import annotations
 
@@ -59,3 +59,17 @@ def visit(browser, url: str, screen: str) -> Iterator:
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def drag_slider(page, label: str, to: float) -> float:
+    """Drag a slider's thumb with the mouse, as a mouse user would: from the middle of its track
+    to `to` (0..1 along it) in 10 moves. Returns the slider's value afterwards."""
+    slider = page.get_by_label(f"range slider for {label}")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * to, y, steps=10)
+    page.mouse.up()
+    return float(slider.input_value())

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from images import save, scan_of
-from browser import ARGS, CHROMIUM, SHOTS, TIMEOUT_MS, require_browser  # noqa: F401  (ARGS, CHROMIUM: for the other browser tests)
+from browser import ARGS, CHROMIUM, SHOTS, TIMEOUT_MS, drag_slider, require_browser  # noqa: F401  (ARGS, CHROMIUM: for the other browser tests)
 
 require_browser()  # skip here (locally) or fail (in CI) when the browser cannot run
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
@@ -70,15 +70,7 @@ def test_seed_and_slider_change_the_digit(page: Page):
     seeded = expect_new_src(output, seeded)
 
     # Drag the thickness thumb from the middle (0) towards the right end, as a mouse user would.
-    slider = page.get_by_label("range slider for thickness")
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.85, y, steps=10)
-    page.mouse.up()
-    value = float(slider.input_value())
+    value = drag_slider(page, "thickness", 0.85)
     assert value > 1  # the thumb really moved
     # The final value (not a stale mid-drag one) reaches the recipe and the image.
     expect(recipe).to_have_value(f"digit=3&seed={seed}&psi=1&thickness={value:g}")

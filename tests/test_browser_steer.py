@@ -10,6 +10,7 @@ import re
 import numpy as np
 from PIL import Image
 
+from browser import drag_slider
 from test_browser import browser, page, shoot, src  # noqa: F401  (fixtures)
 from playwright.sync_api import Page, expect
 
@@ -59,15 +60,7 @@ def test_draw_steer_and_slide(page: Page, studio):
     shoot(page, "steer.png")
 
     # Drag the slant slider: the image changes, stays a 7, and stays close to the drawing.
-    slider = page.get_by_label("range slider for slant")
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.7, y, steps=10)
-    page.mouse.up()
-    value = float(slider.input_value())
+    value = drag_slider(page, "slant", 0.7)
     assert value > 0.5
     expect(recipe).to_have_value(re.compile(rf"^digit=7&z=[A-Za-z0-9_-]{{171}}&psi=1&slant={value:g}$"))
     expect(output).not_to_have_attribute("src", fit_src)
