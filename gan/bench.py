@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cold-runs", type=int, default=3, help="app cold starts (default 3)")
     p.add_argument("--threads", type=int, default=1, help="torch threads in process (default 1, as app.py)")
     p.add_argument("--train-threads", type=int, default=2, help="torch threads for the training-step rows (default 2, as the recipe)")
+    p.add_argument("--train-batch", type=int, nargs="+", default=[32, 128],
+                   help="batch sizes for the training-step rows (default 32, the recipe's, and 128, DCGAN's)")
     p.add_argument("--smoke", action="store_true", help="5 repeats, 1 cold start: checks the benchmark works")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     return p
@@ -133,35 +135,41 @@ def throughput(studio: Studio, n: int) -> dict[str, list[float]]:
     }
 
 
-def training_throughput(n: int, threads: int) -> dict[str, list[float]]:
-    """One training step of the shipped recipe (gan.train's Config defaults, random data of
-    MNIST's shape) in images/s, beside what its FLOPs allow at this CPU's matmul speed with
-    the same threads: how far the loop is from the bound, as for the generator."""
+def training_throughput(n: int, threads: int, batch_sizes: list[int]) -> dict[str, list[float]]:
+    """One training step of the recipe (gan.train's Config defaults but the batch size, random
+    data of MNIST's shape) in images/s for each batch size, beside what its FLOPs allow at this
+    CPU's matmul speed with the same threads: how far the loop is from the bound, as for the
+    generator. Smaller batches pay the step's fixed costs (optimiser, spectral norm, Python)
+    more often: the price of the extra steps the recipe buys with them."""
     from .step import build, train_step
     from .train import Config
 
-    cfg, before = Config(), torch.get_num_threads()
+    before = torch.get_num_threads()
     torch.set_num_threads(threads)
+    rows: dict[str, list[float]] = {}
     try:
-        torch.manual_seed(0)
-        G, D, opt_g, opt_d = build(cfg)
-        real = torch.rand(cfg.batch_size, 1, 28, 28) * 2 - 1
-        y = torch.arange(cfg.batch_size) % 10
-        with FlopCounterMode(display=False) as counter:
-            train_step(G, D, opt_g, opt_d, real, y, cfg)
-        flops = counter.get_total_flops() / cfg.batch_size  # forward and backward passes of D and G
-        step_ms = timed(lambda: train_step(G, D, opt_g, opt_d, real, y, cfg), max(5, n // 4))
         a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
         gflops = [2 * 1024**3 / (t / 1000) / 1e9 for t in timed(lambda: a @ b, max(5, n // 4))]
+        rows[f"training: float32 matmul 1024x1024, {threads} threads (GFLOP/s)"] = gflops
+        for batch in batch_sizes:
+            cfg = Config(batch_size=batch)
+            torch.manual_seed(0)
+            G, D, opt_g, opt_d = build(cfg)
+            real = torch.rand(batch, 1, 28, 28) * 2 - 1
+            y = torch.arange(batch) % 10
+            with FlopCounterMode(display=False) as counter:
+                train_step(G, D, opt_g, opt_d, real, y, cfg)
+            flops = counter.get_total_flops() / batch  # forward and backward passes of D and G
+            step_ms = timed(lambda: train_step(G, D, opt_g, opt_d, real, y, cfg), max(5, n // 4))
+            rows.update({
+                f"training: FLOPs per image, step of {batch} (MFLOP)": [flops / 1e6],
+                f"training: step of {batch}, {threads} threads (images/s)": [batch / (t / 1000) for t in step_ms],
+                f"training: FLOP bound at matmul speed, {threads} threads, step of {batch} (images/s)": [x * 1e9 / flops for x in gflops],
+                f"training: epoch of 60,000 in steps of {batch} at that rate (s)": [60_000 / batch * t / 1000 for t in step_ms],
+            })
     finally:
         torch.set_num_threads(before)
-    return {
-        f"training: float32 matmul 1024x1024, {threads} threads (GFLOP/s)": gflops,
-        "training: FLOPs per image, one step (MFLOP)": [flops / 1e6],
-        f"training: step of {cfg.batch_size}, {threads} threads (images/s)": [cfg.batch_size / (t / 1000) for t in step_ms],
-        f"training: FLOP bound at matmul speed, {threads} threads (images/s)": [x * 1e9 / flops for x in gflops],
-        "training: epoch of 60,000 at that step rate (s)": [60_000 / cfg.batch_size * t / 1000 for t in step_ms],
-    }
+    return rows
 
 
 def gradio_event_summary(n: int) -> dict[str, list[float]]:
@@ -299,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         png, jpeg = make_inputs(studio, Path(tmp))
         samples = {f"{k} (ms)": v for k, v in in_process(studio, png, jpeg, n).items()}
         samples.update(throughput(studio, n))
-        samples.update(training_throughput(n, args.train_threads))
+        samples.update(training_throughput(n, args.train_threads, args.train_batch))
         samples.update({f"{k} (ms)": v for k, v in gradio_event_summary(n).items()})
         samples.update(over_http(weights, png, jpeg, n, cold_runs, warm=not args.smoke))
     gen, floor = samples["HTTP /generate (ms)"], samples["HTTP trivial endpoint (fixed 28x28 PNG) (ms)"]
