@@ -29,7 +29,9 @@ from pathlib import Path
 
 @dataclass
 class Config:
-    """Every setting of a run, the whole schedule included: the defaults are the recipe that ships."""
+    """Every setting of a run, the whole schedule included. The defaults are the one-command
+    recipe (README: "One command, 30 minutes"); the shipped weights are still the older
+    four-command run, which the README's "Train it" spells out."""
 
     data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
