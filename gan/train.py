@@ -37,12 +37,12 @@ class Config:
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
     loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp
-    epochs: int = 10  # about 28 minutes at --threads 2 on a 2-core CPU (README: "One command")
+    epochs: int = 10  # about 27 minutes at --threads 2 on a 2-core CPU (README: "One command")
     batch_size: int = 32  # small batches: at a fixed time budget more steps beat bigger ones (README)
     lr_g: float = 8e-4  # 4x DCGAN's 2e-4: with spectral norm in D and batches of 32 the larger step was stable and faster (README)
     lr_d: float = 8e-4
-    beta1: float = 0.5  # Adam betas: DCGAN's 0.5 damps the oscillation of the two-player game
-    beta2: float = 0.999
+    beta1: float = 0.0  # Adam betas as in StyleGAN2 and R3GAN: no momentum, a short memory of gradient scale (README)
+    beta2: float = 0.99
     lr_decay_start: float = 0.5  # fraction of training after which both learning rates fall linearly to 0
     z_dim: int = 64
     g_width: int = 128
