@@ -12,6 +12,14 @@ Its gradient vanishes exactly when G most needs it: while D confidently rejects 
 
 WGAN-GP (Gulrajani et al. 2017): the critic maximises E[D(x)] - E[D(G(z))] with a penalty
 that keeps its gradient norm near 1 on points between real and fake samples.
+
+Relativistic pairing, RpGAN (Jolicoeur-Martineau 2019; R3GAN, Huang et al. 2024): D scores
+each fake against a real of the same digit, and each loss is BCE on the logit difference
+    D: softplus(D(G(z)) - D(x))           G: softplus(D(x) - D(G(z)))
+so G is pushed wherever its samples trail the real ones they are paired with; Sun et al.
+(2020) show this loss has no mode-dropping local minima, where the BCE loss has many.
+
+Every G loss takes (fake_logits, real_logits); only RpGAN's uses the real ones.
 """
 
 from __future__ import annotations
@@ -26,11 +34,11 @@ def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Te
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
-def g_loss_bce(fake_logits: torch.Tensor) -> torch.Tensor:
+def g_loss_bce(fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
-def g_loss_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
+def g_loss_minimax(fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
     return -F.softplus(fake_logits).mean()  # log(1 - sigmoid(l)) = -softplus(l)
 
 
@@ -38,8 +46,16 @@ def d_loss_wgan(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.T
     return fake_logits.mean() - real_logits.mean()
 
 
-def g_loss_wgan(fake_logits: torch.Tensor) -> torch.Tensor:
+def g_loss_wgan(fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
     return -fake_logits.mean()
+
+
+def d_loss_rpgan(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    return F.softplus(fake_logits - real_logits).mean()
+
+
+def g_loss_rpgan(fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
+    return F.softplus(real_logits - fake_logits).mean()
 
 
 def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
@@ -52,5 +68,15 @@ def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
+def zero_centred_penalty(logits: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """E[||grad logits(x)||^2] over the batch: R1 (Mescheder et al. 2018) where `inputs` are
+    real, R2 where they are fake. Pushing D's slope to 0 at the data (not to 1, as WGAN-GP does)
+    stops D from growing ever steeper around real digits, which lets both nets take larger
+    steps without oscillating (R3GAN). `inputs` must have requires_grad set before `logits`."""
+    (grad,) = torch.autograd.grad(logits.sum(), inputs, create_graph=True)
+    return grad.square().flatten(1).sum(1).mean()
+
+
 # D's loss is the same for both BCE forms; only G's differs.
-LOSSES = {"bce": (d_loss_bce, g_loss_bce), "minimax": (d_loss_bce, g_loss_minimax), "wgan-gp": (d_loss_wgan, g_loss_wgan)}
+LOSSES = {"bce": (d_loss_bce, g_loss_bce), "minimax": (d_loss_bce, g_loss_minimax), "wgan-gp": (d_loss_wgan, g_loss_wgan),
+          "rpgan": (d_loss_rpgan, g_loss_rpgan)}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
-from .losses import LOSSES, gradient_penalty
+from .losses import LOSSES, gradient_penalty, zero_centred_penalty
 from .models import Discriminator, Generator
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def build(cfg: "Config", device: torch.device | str = "cpu") -> tuple[Generator,
 
 def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
                real: torch.Tensor, y: torch.Tensor, cfg: "Config", rng: torch.Generator | None = None,
-               aux_weight: float | None = None) -> dict[str, float]:
+               aux_weight: float | None = None, step: int = 0) -> dict[str, float]:
     """D on real and fake (cfg.d_steps times), then G on D's feedback. Returns the step's
     loss_d, loss_g, d_real = mean D(x), d_fake = mean D(G(z)) (sigmoid of the conditional
     head's logits, from D's last update) and g_grad_norm (the L2 norm of G's whole gradient).
@@ -52,14 +52,20 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
         fake = G(torch.randn(len(y), cfg.z_dim, device=device, generator=rng), y)
         # One trunk pass over real and fake together (D has no batch norm, so this is
         # the same as two passes, and faster).
-        c, u, cls = D.heads(torch.cat([real, fake.detach()]), torch.cat([y, y]))
+        penalize = cfg.r1_gamma > 0 and step % cfg.r1_every == 0
+        x = torch.cat([real, fake.detach()]).requires_grad_(penalize)
+        c, u, cls = D.heads(x, torch.cat([y, y]))
         (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
         loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
+        if penalize:  # R1 on the reals plus R2 on the fakes (both halves of x), every r1_every steps
+            # gamma/2 * (R1 + R2) is gamma times the mean over all of x; lazily, r1_every times that.
+            loss_d = loss_d + cfg.r1_every * cfg.r1_gamma * zero_centred_penalty(c + u, x)
         if cls is not None:  # D learns digits from real images only (fakes would teach it G's mistakes)
             loss_d = loss_d + aux_weight * F.cross_entropy(cls[:len(y)], y)
         if cfg.loss == "wgan-gp":
             loss_d = loss_d + cfg.gp_weight * (
                 gradient_penalty(lambda x: D(x, y), real, fake, rng) + gradient_penalty(D, real, fake, rng))
+        d_real, d_fake = rc.detach(), fc.detach()
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
@@ -68,7 +74,11 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     #    G needs the gradient through D, not D's own weight gradients.
     D.requires_grad_(False)
     gc, gu, cls = D.heads(fake, y)
-    loss_g = g_loss_fn(gc) + g_loss_fn(gu)
+    rc = ru = None
+    if cfg.loss == "rpgan":  # the real halves of the pairs: constants for G
+        with torch.no_grad():
+            rc, ru = D.both(real, y)
+    loss_g = g_loss_fn(gc, rc) + g_loss_fn(gu, ru)
     if cls is not None:
         loss_g = loss_g + aux_weight * F.cross_entropy(cls, y)
     opt_g.zero_grad(set_to_none=True)
@@ -77,5 +87,5 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     # One fused call over ~10 tensors, a few microseconds beside the step's milliseconds.
     g_grad_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in G.parameters() if p.grad is not None])))
     opt_g.step()
-    return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": torch.sigmoid(rc).mean().item(),
-            "d_fake": torch.sigmoid(fc).mean().item(), "g_grad_norm": g_grad_norm.item()}
+    return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": torch.sigmoid(d_real).mean().item(),
+            "d_fake": torch.sigmoid(d_fake).mean().item(), "g_grad_norm": g_grad_norm.item()}

@@ -36,7 +36,7 @@ class Config:
     data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
     out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
     arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
-    loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp
+    loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp | rpgan (relativistic pairing, R3GAN's)
     epochs: int = 10  # about 27 minutes at --threads 2 on a 2-core CPU (README: "One command")
     batch_size: int = 32  # small batches: at a fixed time budget more steps beat bigger ones (README)
     lr_g: float = 8e-4  # 4x DCGAN's 2e-4: with spectral norm in D and batches of 32 the larger step was stable and faster (README)
@@ -49,6 +49,8 @@ class Config:
     d_width: int = 64
     d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
     gp_weight: float = 10.0  # WGAN-GP's lambda
+    r1_gamma: float = 0.0  # weight of the zero-centred gradient penalties on D, R1 on reals and R2 on fakes (R3GAN's gamma)
+    r1_every: int = 4  # apply them every N steps at N times the weight (StyleGAN2's lazy regularisation): a quarter of the cost
     aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
     aux_weight_late: float = 0.1  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
     aux_late_start: float = 0.6  # fraction of training after which aux_weight_late applies
@@ -226,7 +228,7 @@ def train(cfg: Config) -> Path:
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
                 real, y = data[idx], labels[idx]
 
-                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg, aux_weight=cfg.aux_weight_at(step, total_steps))
+                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg, aux_weight=cfg.aux_weight_at(step, total_steps), step=step)
                 sched_g.step(); sched_d.step()
                 update_ema(ema, G, cfg.ema_beta(step))
                 step += 1

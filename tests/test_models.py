@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from gan import Classifier, Discriminator, Generator, latents_from_seeds, sample
-from gan.losses import d_loss_bce, d_loss_wgan, g_loss_bce, g_loss_wgan, gradient_penalty
+from gan.losses import (d_loss_bce, d_loss_rpgan, d_loss_wgan, g_loss_bce, g_loss_rpgan, g_loss_wgan, gradient_penalty,
+                        zero_centred_penalty)
 from gan.sampling import MAX_SEED
 
 from conftest import ROOT, WEIGHTS
@@ -138,6 +139,25 @@ def test_wgan_losses_and_gradient_penalty():
     w = torch.tensor([3.0, 4.0])  # a linear critic has gradient w everywhere: penalty (|w| - 1)^2 = 16
     gp = gradient_penalty(lambda x: x @ w, torch.randn(8, 2), torch.randn(8, 2))
     assert gp.item() == pytest.approx(16.0, rel=1e-5)
+
+
+def test_rpgan_losses_score_each_fake_against_its_paired_real():
+    real, fake = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 0.5])
+    softplus = lambda v: math.log1p(math.exp(v))
+    assert d_loss_rpgan(real, fake).item() == pytest.approx((softplus(-3.0) + softplus(0.5)) / 2, rel=1e-6)
+    assert g_loss_rpgan(fake, real).item() == pytest.approx((softplus(3.0) + softplus(-0.5)) / 2, rel=1e-6)
+    # Only differences count: shifting every logit by the same amount changes nothing.
+    assert d_loss_rpgan(real + 7, fake + 7).item() == pytest.approx(d_loss_rpgan(real, fake).item(), rel=1e-6)
+    # Pairing matters: the same logits, paired the other way round, give another loss.
+    assert d_loss_rpgan(real, fake.flip(0)).item() != pytest.approx(d_loss_rpgan(real, fake).item())
+
+
+def test_zero_centred_penalty_is_the_squared_slope():
+    w = torch.tensor([3.0, 4.0])  # a linear critic has gradient w everywhere: |w|^2 = 25
+    x = torch.randn(8, 2, requires_grad=True)
+    assert zero_centred_penalty(x @ w, x).item() == pytest.approx(25.0, rel=1e-5)
+    x = torch.randn(8, 2, requires_grad=True)  # a quadratic critic x.x has gradient 2x: mean |2x|^2
+    assert zero_centred_penalty((x * x).sum(1), x).item() == pytest.approx((4 * x.detach().square().sum(1)).mean().item(), rel=1e-5)
 
 
 def test_committed_generator_draws_the_requested_digits(studio):

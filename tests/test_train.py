@@ -27,9 +27,9 @@ def test_help_documents_every_setting():
         assert "--" + f.name.replace("_", "-") in out.stdout
 
 
-@pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
+@pytest.mark.parametrize("loss", [["bce"], ["wgan-gp"], ["rpgan", "--r1-gamma", "0.05", "--r1-every", "1"]], ids=["bce", "wgan-gp", "rpgan-r1"])
 def test_two_steps_then_resume(tmp_path, loss):
-    common = ["--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "32", "--log-every", "1", "--loss", loss, "--epochs", "2"]
+    common = ["--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "32", "--log-every", "1", "--loss", *loss, "--epochs", "2"]
     first = run_train(*common, "--max-steps", "2")
     assert first.returncode == 0, first.stderr
     ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
