@@ -40,7 +40,8 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     `rng` draws z and the gradient penalty's mixing weights; None uses torch's global
     generator (the training script). The lab passes its own, so a run in a server shared
     with other requests is still reproducible from its seed. `aux_weight` is the class loss's
-    weight at this step (the training schedule's); None: cfg.aux_weight.
+    weight at this step (the training schedule's); None: cfg.aux_weight. `step` is the run's
+    step count: with cfg.r1_gamma > 0 the R1/R2 penalties apply when it is a multiple of cfg.r1_every.
     """
     aux_weight = cfg.aux_weight if aux_weight is None else aux_weight
     d_loss_fn, g_loss_fn = LOSSES[cfg.loss]

@@ -97,7 +97,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     from .losses import LOSSES  # after parsing: --help answers without importing torch
 
     if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
-        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp, --device auto|cpu|cuda|mps")
+        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps")
+    if cfg.r1_every < 1 or cfg.r1_gamma < 0:
+        p.error("--r1-every must be at least 1 and --r1-gamma at least 0")
     return cfg
 
 

@@ -96,3 +96,10 @@ def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
     log.write_text("".join(json.dumps({"step": s, "loss_d": 1.0}) + "\n" for s in (50, 100, 150, 200)))
     trim_log(log, 100)  # killed at step ~200, last checkpoint at 100
     assert [json.loads(l)["step"] for l in log.read_text().splitlines()] == [50, 100]
+
+
+@pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"]])
+def test_bad_settings_are_refused_before_training(tmp_path, args):
+    out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / "run"), *args)
+    assert out.returncode == 2 and "error:" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()
