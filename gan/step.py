@@ -66,7 +66,6 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
         if cfg.loss == "wgan-gp":
             loss_d = loss_d + cfg.gp_weight * (
                 gradient_penalty(lambda x: D(x, y), real, fake, rng) + gradient_penalty(D, real, fake, rng))
-        d_real, d_fake = rc.detach(), fc.detach()
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
@@ -75,11 +74,11 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     #    G needs the gradient through D, not D's own weight gradients.
     D.requires_grad_(False)
     gc, gu, cls = D.heads(fake, y)
-    rc = ru = None
-    if cfg.loss == "rpgan":  # the real halves of the pairs: constants for G
+    pc = pu = None
+    if cfg.loss == "rpgan":  # the real halves of the pairs, scored by the updated D: constants for G
         with torch.no_grad():
-            rc, ru = D.both(real, y)
-    loss_g = g_loss_fn(gc, rc) + g_loss_fn(gu, ru)
+            pc, pu = D.both(real, y)
+    loss_g = g_loss_fn(gc, pc) + g_loss_fn(gu, pu)
     if cls is not None:
         loss_g = loss_g + aux_weight * F.cross_entropy(cls, y)
     opt_g.zero_grad(set_to_none=True)
@@ -88,5 +87,5 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     # One fused call over ~10 tensors, a few microseconds beside the step's milliseconds.
     g_grad_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in G.parameters() if p.grad is not None])))
     opt_g.step()
-    return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": torch.sigmoid(d_real).mean().item(),
-            "d_fake": torch.sigmoid(d_fake).mean().item(), "g_grad_norm": g_grad_norm.item()}
+    return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": torch.sigmoid(rc).mean().item(),
+            "d_fake": torch.sigmoid(fc).mean().item(), "g_grad_norm": g_grad_norm.item()}
