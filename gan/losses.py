@@ -77,6 +77,23 @@ def zero_centred_penalty(logits: torch.Tensor, inputs: torch.Tensor) -> torch.Te
     return grad.square().flatten(1).sum(1).mean()
 
 
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, y: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """MSGAN's mode-seeking term (Mao et al. 2019) for G: 1 / (mean |G(z1, y) - G(z2, y)| /
+    mean |z1 - z2|) over pairs of samples of the same digit in the batch. Minimising it makes
+    two latents of one digit draw visibly different digits, against the conditional GAN's habit
+    of ignoring z and drawing each digit alike. Pairs are neighbours once the batch is sorted by
+    label; 0 (no gradient) when no two samples share a digit."""
+    order = torch.argsort(y, stable=True)
+    n = len(order) // 2 * 2
+    a, b = order[:n:2], order[1:n:2]
+    same = y[a] == y[b]
+    if not same.any():
+        return fake.sum() * 0
+    a, b = a[same], b[same]
+    ratio = (fake[a] - fake[b]).abs().mean() / (z[a] - z[b]).abs().mean()
+    return 1 / (ratio + eps)
+
+
 # D's loss is the same for both BCE forms; only G's differs.
 LOSSES = {"bce": (d_loss_bce, g_loss_bce), "minimax": (d_loss_bce, g_loss_minimax), "wgan-gp": (d_loss_wgan, g_loss_wgan),
           "rpgan": (d_loss_rpgan, g_loss_rpgan)}

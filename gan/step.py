@@ -4,7 +4,8 @@ Space's Training lab (`gan/lab.py`) both run.
 A step trains D on a real batch and a fake batch (its labels are the real batch's),
 `cfg.d_steps` times, then trains G once on D's feedback. With cfg.aux_weight > 0, D also
 learns to name the digit of real images and G is also trained to make D name the digit it
-was asked for (AC-GAN).
+was asked for (AC-GAN). With cfg.diversity_weight > 0, G is also pushed to draw two latents
+of one digit differently (MSGAN's mode-seeking term).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
-from .losses import LOSSES, gradient_penalty, zero_centred_penalty
+from .losses import LOSSES, gradient_penalty, mode_seeking_loss, zero_centred_penalty
 from .models import Discriminator, Generator
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     # 1) D on real and fake: push real logits up, fake logits down (both heads).
     D.requires_grad_(True)
     for _ in range(cfg.d_steps):
-        fake = G(torch.randn(len(y), cfg.z_dim, device=device, generator=rng), y)
+        z = torch.randn(len(y), cfg.z_dim, device=device, generator=rng)
+        fake = G(z, y)
         # One trunk pass over real and fake together (D has no batch norm, so this is
         # the same as two passes, and faster).
         penalize = cfg.r1_gamma > 0 and step % cfg.r1_every == 0
@@ -81,6 +83,8 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     loss_g = g_loss_fn(gc, pc) + g_loss_fn(gu, pu)
     if cls is not None:
         loss_g = loss_g + aux_weight * F.cross_entropy(cls, y)
+    if cfg.diversity_weight > 0:
+        loss_g = loss_g + cfg.diversity_weight * mode_seeking_loss(fake, z, y)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     # The norm of G's whole gradient: what vanishes when D wins under the saturating loss.

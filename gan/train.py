@@ -51,6 +51,7 @@ class Config:
     gp_weight: float = 10.0  # WGAN-GP's lambda
     r1_gamma: float = 0.0  # weight of the zero-centred gradient penalties on D, R1 on reals and R2 on fakes (R3GAN's gamma)
     r1_every: int = 4  # apply them every N steps at N times the weight (StyleGAN2's lazy regularisation): a quarter of the cost
+    diversity_weight: float = 0.0  # weight of MSGAN's mode-seeking term on G: two latents of one digit should draw different digits (0: off)
     aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
     aux_weight_late: float = 0.1  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
     aux_late_start: float = 0.6  # fraction of training after which aux_weight_late applies
@@ -98,8 +99,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
 
     if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
         p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps")
-    if cfg.r1_every < 1 or cfg.r1_gamma < 0:
-        p.error("--r1-every must be at least 1 and --r1-gamma at least 0")
+    if cfg.r1_every < 1 or cfg.r1_gamma < 0 or cfg.diversity_weight < 0:
+        p.error("--r1-every must be at least 1, --r1-gamma and --diversity-weight at least 0")
     return cfg
 
 

@@ -10,7 +10,7 @@ import torch
 
 from gan import Classifier, Discriminator, Generator, latents_from_seeds, sample
 from gan.losses import (d_loss_bce, d_loss_rpgan, d_loss_wgan, g_loss_bce, g_loss_rpgan, g_loss_wgan, gradient_penalty,
-                        zero_centred_penalty)
+                        mode_seeking_loss, zero_centred_penalty)
 from gan.sampling import MAX_SEED
 
 from conftest import ROOT, WEIGHTS
@@ -158,6 +158,26 @@ def test_zero_centred_penalty_is_the_squared_slope():
     assert zero_centred_penalty(x @ w, x).item() == pytest.approx(25.0, rel=1e-5)
     x = torch.randn(8, 2, requires_grad=True)  # a quadratic critic x.x has gradient 2x: mean |2x|^2
     assert zero_centred_penalty((x * x).sum(1), x).item() == pytest.approx((4 * x.detach().square().sum(1)).mean().item(), rel=1e-5)
+
+
+def test_mode_seeking_loss_compares_only_samples_of_one_digit():
+    y = torch.tensor([0, 1, 0, 1])  # sorted by digit: samples 0 and 2 pair up, and 1 and 3
+    z = torch.tensor([[0.0], [1.0], [2.0], [5.0]])
+    fake = torch.tensor([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [3.0, 1.0]])
+    ratio = ((1 + 1) / 2 + (3 + 1) / 2) / 2 / ((2 + 4) / 2)  # mean |fake| difference over mean |z| difference
+    assert mode_seeking_loss(fake, z, y).item() == pytest.approx(1 / (ratio + 1e-5), rel=1e-6)
+    # A pair across digits is not a pair: only samples 2 and 3 (both 2s) count here.
+    y = torch.tensor([0, 1, 2, 2])
+    assert mode_seeking_loss(fake, z, y).item() == pytest.approx(1 / ((3 + 1) / 2 / 3 + 1e-5), rel=1e-6)
+    # No two samples of one digit: nothing to compare, and no gradient.
+    w = torch.tensor(2.0, requires_grad=True)
+    loss = mode_seeking_loss(w * fake, z, torch.arange(4))
+    loss.backward()
+    assert loss.item() == 0 and w.grad.item() == 0
+    # Minimising it spreads G's samples: a generator that scales z more has the lower loss.
+    w.grad = None
+    mode_seeking_loss(w * z, z, torch.tensor([0, 0, 1, 1])).backward()
+    assert w.grad.item() < 0
 
 
 def test_committed_generator_draws_the_requested_digits(studio):

@@ -27,7 +27,8 @@ def test_help_documents_every_setting():
         assert "--" + f.name.replace("_", "-") in out.stdout
 
 
-@pytest.mark.parametrize("loss", [["bce"], ["wgan-gp"], ["rpgan", "--r1-gamma", "0.05", "--r1-every", "1"]], ids=["bce", "wgan-gp", "rpgan-r1"])
+@pytest.mark.parametrize("loss", [["bce", "--diversity-weight", "1"], ["wgan-gp"], ["rpgan", "--r1-gamma", "0.05", "--r1-every", "1"]],
+                         ids=["bce-diversity", "wgan-gp", "rpgan-r1"])
 def test_two_steps_then_resume(tmp_path, loss):
     common = ["--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "32", "--log-every", "1", "--loss", *loss, "--epochs", "2"]
     first = run_train(*common, "--max-steps", "2")
@@ -98,7 +99,7 @@ def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
     assert [json.loads(l)["step"] for l in log.read_text().splitlines()] == [50, 100]
 
 
-@pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"]])
+@pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"], ["--diversity-weight", "-1"]])
 def test_bad_settings_are_refused_before_training(tmp_path, args):
     out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / "run"), *args)
     assert out.returncode == 2 and "error:" in out.stderr and "Traceback" not in out.stderr
