@@ -94,6 +94,16 @@ def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, y: torch.Tensor, eps:
     return 1 / (ratio + eps)
 
 
+def class_loss(class_logits: torch.Tensor, twin_logits: torch.Tensor | None, y: torch.Tensor) -> torch.Tensor:
+    """G's class loss on its own images. AC-GAN's (Odena 2017): cross-entropy of D's classifier
+    against the digit asked for. It rewards the shapes a classifier names most surely, and so
+    shrinks each digit's variety. With TAC-GAN's twin classifier (Gong et al. 2019), trained on
+    G's images only, G also maximises the twin's cross-entropy: together the two terms compare
+    how real and generated digits of each class look, instead of rewarding sure reads alone."""
+    loss = F.cross_entropy(class_logits, y)
+    return loss if twin_logits is None else loss - F.cross_entropy(twin_logits, y)
+
+
 # D's loss is the same for both BCE forms; only G's differs.
 LOSSES = {"bce": (d_loss_bce, g_loss_bce), "minimax": (d_loss_bce, g_loss_minimax), "wgan-gp": (d_loss_wgan, g_loss_wgan),
           "rpgan": (d_loss_rpgan, g_loss_rpgan)}

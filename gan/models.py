@@ -92,7 +92,7 @@ def sn(layer: nn.Module) -> nn.Module:
 
 class Discriminator(nn.Module, HubModel, library_name="mnist-gan-studio", license="mit"):
     def __init__(self, arch: str = "dcgan", width: int = 64, feature_dim: int = 256, n_classes: int = N_CLASSES,
-                 aux_classifier: bool = False):
+                 aux_classifier: bool = False, twin_classifier: bool = False):
         super().__init__()
         if arch not in ("dcgan", "mlp"):
             raise ValueError(f"unknown arch {arch!r}: expected 'dcgan' or 'mlp'")
@@ -114,13 +114,23 @@ class Discriminator(nn.Module, HubModel, library_name="mnist-gan-studio", licens
         # images, and G is rewarded when D names its digit, which sharpens class identity.
         self.aux_classifier = aux_classifier
         self.classify = nn.Linear(feature_dim, n_classes) if aux_classifier else None
+        # TAC-GAN's twin classifier (Gong et al. 2019): a second class head that learns to name
+        # the digit of G's images. G's class loss subtracts this head's, which cancels AC-GAN's
+        # reward for the easiest-to-name shapes of a digit (its cost in variety).
+        if twin_classifier and not aux_classifier:
+            raise ValueError("twin_classifier needs aux_classifier: it is the auxiliary classifier's twin")
+        self.twin_classifier = twin_classifier
+        self.classify_fakes = nn.Linear(feature_dim, n_classes) if twin_classifier else None
 
-    def heads(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """From one trunk pass: conditional logits [N], unconditional logits [N], and the
-        auxiliary class logits [N, C] (None without the auxiliary classifier)."""
+    def heads(self, x: torch.Tensor, labels: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """From one trunk pass: conditional logits [N], unconditional logits [N], the
+        auxiliary class logits [N, C] and the twin classifier's [N, C] (each None without its head)."""
         h = self.trunk(x)
         cond = self.head(h).squeeze(1) + (self.embed(labels.long()) * h).sum(1)
-        return cond, self.uncond_head(h).squeeze(1), self.classify(h) if self.classify is not None else None
+        classes = self.classify(h) if self.classify is not None else None
+        twin = self.classify_fakes(h) if self.classify_fakes is not None else None
+        return cond, self.uncond_head(h).squeeze(1), classes, twin
 
     def both(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits [N] of the conditional and the unconditional head, from one trunk pass."""

@@ -4,8 +4,9 @@ Space's Training lab (`gan/lab.py`) both run.
 A step trains D on a real batch and a fake batch (its labels are the real batch's),
 `cfg.d_steps` times, then trains G once on D's feedback. With cfg.aux_weight > 0, D also
 learns to name the digit of real images and G is also trained to make D name the digit it
-was asked for (AC-GAN). With cfg.diversity_weight > 0, G is also pushed to draw two latents
-of one digit differently (MSGAN's mode-seeking term).
+was asked for (AC-GAN); with cfg.twin_classifier a twin head learns the digits of G's
+images and G's class loss subtracts its loss (TAC-GAN). With cfg.diversity_weight > 0, G is
+also pushed to draw two latents of one digit differently (MSGAN's mode-seeking term).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
-from .losses import LOSSES, gradient_penalty, mode_seeking_loss, zero_centred_penalty
+from .losses import LOSSES, class_loss, gradient_penalty, mode_seeking_loss, zero_centred_penalty
 from .models import Discriminator, Generator
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 def build(cfg: "Config", device: torch.device | str = "cpu") -> tuple[Generator, Discriminator, torch.optim.Adam, torch.optim.Adam]:
     """G, D and their Adam optimisers as `cfg` describes them (weights from torch's global RNG)."""
     G = Generator(cfg.arch, cfg.z_dim, cfg.g_width).to(device)
-    D = Discriminator(cfg.arch, cfg.d_width, aux_classifier=cfg.aux_weight > 0).to(device)
+    D = Discriminator(cfg.arch, cfg.d_width, aux_classifier=cfg.aux_weight > 0,
+                      twin_classifier=cfg.twin_classifier).to(device)
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     return G, D, opt_g, opt_d
@@ -57,7 +59,7 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
         # the same as two passes, and faster).
         penalize = cfg.r1_gamma > 0 and step % cfg.r1_every == 0
         x = torch.cat([real, fake.detach()]).requires_grad_(penalize)
-        c, u, cls = D.heads(x, torch.cat([y, y]))
+        c, u, cls, twin = D.heads(x, torch.cat([y, y]))
         (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
         loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
         if penalize:  # R1 on the reals plus R2 on the fakes (both halves of x), every r1_every steps
@@ -65,6 +67,8 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
             loss_d = loss_d + cfg.r1_every * cfg.r1_gamma * zero_centred_penalty(c + u, x)
         if cls is not None:  # D learns digits from real images only (fakes would teach it G's mistakes)
             loss_d = loss_d + aux_weight * F.cross_entropy(cls[:len(y)], y)
+        if twin is not None:  # ... and its twin learns them from G's images only (TAC-GAN)
+            loss_d = loss_d + aux_weight * F.cross_entropy(twin[len(y):], y)
         if cfg.loss == "wgan-gp":
             loss_d = loss_d + cfg.gp_weight * (
                 gradient_penalty(lambda x: D(x, y), real, fake, rng) + gradient_penalty(D, real, fake, rng))
@@ -75,14 +79,14 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     # 2) G on D's feedback on the same fakes. D's weights are frozen for this pass:
     #    G needs the gradient through D, not D's own weight gradients.
     D.requires_grad_(False)
-    gc, gu, cls = D.heads(fake, y)
+    gc, gu, cls, twin = D.heads(fake, y)
     pc = pu = None
     if cfg.loss == "rpgan":  # the real halves of the pairs, scored by the updated D: constants for G
         with torch.no_grad():
             pc, pu = D.both(real, y)
     loss_g = g_loss_fn(gc, pc) + g_loss_fn(gu, pu)
     if cls is not None:
-        loss_g = loss_g + aux_weight * F.cross_entropy(cls, y)
+        loss_g = loss_g + aux_weight * class_loss(cls, twin, y)
     if cfg.diversity_weight > 0:
         loss_g = loss_g + cfg.diversity_weight * mode_seeking_loss(fake, z, y)
     opt_g.zero_grad(set_to_none=True)

@@ -55,6 +55,7 @@ class Config:
     aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
     aux_weight_late: float = 0.1  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
     aux_late_start: float = 0.6  # fraction of training after which aux_weight_late applies
+    twin_classifier: bool = False  # TAC-GAN: a second class head in D learns G's digits, and G's class loss subtracts its loss (README)
     ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images
     ema_rampup: float = 0.05  # early on the half-life is at most this fraction of the images seen (0: none)
     seed: int = 0
@@ -90,8 +91,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     for f in fields(Config):
         flag = "--" + f.name.replace("_", "-")
         help_ = f"{comments.get(f.name, '')} (default: {f.default})"
-        if f.type == "bool":
-            p.add_argument(flag, action="store_true", help=help_)
+        if f.type == "bool":  # --flag and --no-flag, whatever the default
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help_)
         else:
             p.add_argument(flag, type={"int": int, "float": float, "str": str}[f.type], default=f.default, help=help_)
     cfg = Config(**vars(p.parse_args(argv)))
@@ -101,6 +102,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
         p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps")
     if cfg.r1_every < 1 or cfg.r1_gamma < 0 or cfg.diversity_weight < 0:
         p.error("--r1-every must be at least 1, --r1-gamma and --diversity-weight at least 0")
+    if cfg.twin_classifier and cfg.aux_weight <= 0:
+        p.error("--twin-classifier needs the auxiliary classifier (--aux-weight above 0)")
     return cfg
 
 

@@ -222,7 +222,7 @@ def model_markdown(studio) -> str:
               "convolutions and a linear layer with spectral normalisation, then heads on that trunk: a projection head "
               "D(x, y) used in training, a label-free head D(x) that scores your uploads"
               + (", and an auxiliary classifier that names the digit (AC-GAN)." if studio.discriminator.aux_classifier else "."),
-              "- **Loss**: non-saturating BCE (also available: WGAN-GP with `--loss wgan-gp`, R3GAN's RpGAN with `--loss rpgan`, MSGAN's mode-seeking term with `--diversity-weight`)"
+              "- **Loss**: non-saturating BCE (also available: WGAN-GP with `--loss wgan-gp`, R3GAN's RpGAN with `--loss rpgan`, MSGAN's mode-seeking term with `--diversity-weight`, TAC-GAN's twin classifier with `--twin-classifier`)"
               + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
               "", "## Reproduce", "",
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "

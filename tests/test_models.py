@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gan import Classifier, Discriminator, Generator, latents_from_seeds, sample
-from gan.losses import (d_loss_bce, d_loss_rpgan, d_loss_wgan, g_loss_bce, g_loss_rpgan, g_loss_wgan, gradient_penalty,
+from gan.losses import (class_loss, d_loss_bce, d_loss_rpgan, d_loss_wgan, g_loss_bce, g_loss_rpgan, g_loss_wgan, gradient_penalty,
                         mode_seeking_loss, zero_centred_penalty)
 from gan.sampling import MAX_SEED
 
@@ -31,10 +31,27 @@ def test_shapes_and_ranges(arch):
 def test_auxiliary_classifier_head():
     D = Discriminator(aux_classifier=True).eval()
     x, y = torch.randn(3, 1, 28, 28), torch.tensor([4, 5, 6])
-    cond, uncond, classes = D.heads(x, y)
-    assert classes.shape == (3, 10)
+    cond, uncond, classes, twin = D.heads(x, y)
+    assert classes.shape == (3, 10) and twin is None
     assert torch.equal(cond, D(x, y)) and torch.equal(uncond, D(x))
     assert Discriminator().eval().heads(x, y)[2] is None  # off by default: the shipped D before it loads
+    twin = Discriminator(aux_classifier=True, twin_classifier=True).eval().heads(x, y)[3]
+    assert twin.shape == (3, 10)
+    with pytest.raises(ValueError, match="needs aux_classifier"):
+        Discriminator(twin_classifier=True)
+
+
+def test_class_loss_with_and_without_the_twin():
+    y = torch.tensor([0, 1])
+    sure = torch.tensor([[10.0, 0.0], [0.0, 10.0]])  # reads each image as its digit, surely
+    unsure = torch.zeros(2, 2)  # reads every image as either digit: cross-entropy log 2
+    ce_sure = math.log(1 + math.exp(-10))
+    assert class_loss(sure, None, y).item() == pytest.approx(ce_sure, rel=1e-3)  # AC-GAN's term alone
+    assert class_loss(unsure, None, y).item() == pytest.approx(math.log(2))
+    # TAC-GAN: G also maximises the twin's cross-entropy, so a twin that names G's digits
+    # surely costs G more than one that cannot tell them apart.
+    assert class_loss(sure, sure, y).item() == pytest.approx(0.0, abs=1e-6)
+    assert class_loss(sure, unsure, y).item() == pytest.approx(ce_sure - math.log(2), rel=1e-4)
 
 
 def test_mlp_baseline_is_the_articles_network():
@@ -50,7 +67,8 @@ def test_unknown_arch_is_refused():
         Generator(arch="transformer")
 
 
-@pytest.mark.parametrize("cls, kwargs", [(Generator, {}), (Discriminator, {}), (Discriminator, {"aux_classifier": True}), (Classifier, {})])
+@pytest.mark.parametrize("cls, kwargs", [(Generator, {}), (Discriminator, {}), (Discriminator, {"aux_classifier": True}),
+                                         (Discriminator, {"aux_classifier": True, "twin_classifier": True}), (Classifier, {})])
 def test_save_pretrained_round_trip(cls, kwargs, tmp_path):
     torch.manual_seed(0)
     model = cls(**kwargs).eval()
@@ -64,6 +82,9 @@ def test_save_pretrained_round_trip(cls, kwargs, tmp_path):
             assert torch.equal(model(z, y), loaded(z, y))
         else:
             assert torch.equal(model(x), loaded(x))
+        if kwargs.get("aux_classifier"):  # every head comes back, the class heads included
+            y = torch.arange(4)
+            assert all(a is b is None or torch.equal(a, b) for a, b in zip(model.heads(x, y), loaded.heads(x, y)))
 
 
 def test_config_round_trip_keeps_arch(tmp_path):

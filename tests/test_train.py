@@ -54,15 +54,17 @@ def test_two_steps_then_resume(tmp_path, loss):
     assert (tmp_path / "samples.png").exists() and (tmp_path / "progress.gif").exists()
 
 
-def test_auxiliary_class_loss_trains_the_class_head(tmp_path):
-    heads = []
-    for steps in ("1", "3"):  # same seed, same init: only the class loss can move the class head
-        out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / steps), "--aux-weight", "1", "--max-steps", steps, "--batch-size", "32")
+def test_class_losses_train_the_class_head_and_its_twin(tmp_path):
+    heads, twins = [], []
+    for steps in ("1", "3"):  # same seed, same init: only the class losses can move the class heads
+        out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / steps), "--aux-weight", "1", "--twin-classifier",
+                        "--max-steps", steps, "--batch-size", "32")
         assert out.returncode == 0, out.stderr
         D = Discriminator.from_pretrained(tmp_path / steps / "discriminator", strict=True)
-        assert D.aux_classifier
+        assert D.aux_classifier and D.twin_classifier
         heads.append(D.classify.weight.detach())
-    assert not torch.equal(*heads)
+        twins.append(D.classify_fakes.weight.detach())
+    assert not torch.equal(*heads) and not torch.equal(*twins)
 
 
 def test_mlp_baseline_trains(tmp_path):
@@ -99,7 +101,8 @@ def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
     assert [json.loads(l)["step"] for l in log.read_text().splitlines()] == [50, 100]
 
 
-@pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"], ["--diversity-weight", "-1"]])
+@pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"], ["--diversity-weight", "-1"],
+                                  ["--twin-classifier", "--aux-weight", "0"]])
 def test_bad_settings_are_refused_before_training(tmp_path, args):
     out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / "run"), *args)
     assert out.returncode == 2 and "error:" in out.stderr and "Traceback" not in out.stderr
