@@ -7,7 +7,7 @@ batch and a fake batch (its labels are the real batch's), then trains G on D's f
 --aux-weight > 0 (the default), D also learns to name the digit of real images and G is also
 trained to make D name the digit it was asked for (AC-GAN).
 Every setting lives in `Config` below; `--help` lists them all.
-Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C; --resume continues from it),
+Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C or kill; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
 that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
 serve it as it is with `GAN_WEIGHTS=runs/dcgan python app.py`, and make it the shipped model
@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import json
 import math
+import signal
 import sys
 import time
 from dataclasses import dataclass, fields
@@ -303,8 +304,15 @@ def export(cfg: Config, G: Generator, D: Discriminator, ema: Generator, device: 
     print(f"saved {out / 'generator'}, {out / 'discriminator'}, {out / 'samples.png'}")
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # train() saves a checkpoint and stops, as on Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
+    # `kill` and job schedulers stop a run with SIGTERM, and a run started in the background
+    # from a script ignores Ctrl-C's SIGINT: both should still leave a checkpoint to --resume.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         train(cfg)
     except (DataError, FileNotFoundError) as e:  # bad data, or --resume with no checkpoint: a sentence, not a traceback

@@ -1,8 +1,10 @@
 """The training script on the committed 1,000-digit fixture: a real 2-step run and a resume."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -52,6 +54,22 @@ def test_two_steps_then_resume(tmp_path, loss):
     assert [r["step"] for r in rows] == [1, 2, 3, 4]  # continued, not restarted
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 4
     assert (tmp_path / "samples.png").exists() and (tmp_path / "progress.gif").exists()
+
+
+def test_kill_saves_a_checkpoint_to_resume_from(tmp_path):
+    """SIGTERM (`kill`, a job scheduler) stops a run as Ctrl-C does: a checkpoint at the step it reached."""
+    run = subprocess.Popen([sys.executable, "-m", "gan.train", "--data-dir", str(FIXTURE), "--out", str(tmp_path),
+                            "--batch-size", "32", "--log-every", "1", "--epochs", "50"],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    log, give_up = tmp_path / "train_log.jsonl", time.monotonic() + 300  # a guard against a hang, not a timing check
+    while not (log.exists() and len(log.read_text().splitlines()) >= 3):
+        assert run.poll() is None and time.monotonic() < give_up
+        time.sleep(0.2)
+    run.send_signal(signal.SIGTERM)
+    stdout, _ = run.communicate(timeout=300)
+    assert run.returncode == 0 and "interrupted at step" in stdout
+    step = int(stdout.split("interrupted at step ")[1].split(":")[0])
+    assert step >= 3 and torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == step
 
 
 def test_class_losses_train_the_class_head_and_its_twin(tmp_path):
