@@ -20,7 +20,7 @@ from pathlib import Path
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gan.frontier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("runs", nargs="+", type=Path, help="run folders (gan.train --out) with snapshots/")
+    p.add_argument("runs", nargs="*", type=Path, help="run folders (gan.train --out) with snapshots/ (none: plot --recorded points alone)")
     p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
     p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
     p.add_argument("--plot", type=Path, help="write FID and recall against training minutes to this PNG")
@@ -84,28 +84,38 @@ def plot(results: dict[str, list[dict]], out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    from matplotlib.ticker import FormatStrFormatter
+
+    rows_of_legend = (len(results) + 1) // 2
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6 + 0.25 * rows_of_legend))
     for name, rows in results.items():
         minutes = [r["minutes"] for r in rows]
         a.plot(minutes, [r["fid"] for r in rows], "o-", label=name)
         b.plot(minutes, [r["recall"] for r in rows], "o-", label=name)
     a.set_yscale("log"); a.set_ylabel("FID (lower is better)")
+    for which in ("major", "minor"):  # plain decimals: a narrow log range otherwise reads "2 x 10^-1"
+        getattr(a.yaxis, f"set_{which}_formatter")(FormatStrFormatter("%.2f" if a.get_ylim()[1] < 3 else "%.1f"))
     b.set_ylabel("recall (higher is better)")
     for ax in (a, b):
-        ax.set_xlabel("training minutes (wall clock)")
+        ax.set_xlabel("training minutes")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+    # one legend under both panels: inside either it hides points once the names are long
+    fig.legend(*a.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07 * rows_of_legend, 1, 1))
     fig.savefig(out, dpi=90)
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    C = Classifier.from_pretrained(args.classifier, strict=True).eval()
-    real_feats = M.embed(C, load_mnist(args.data_dir, train=False)[0].numpy())[0]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.runs and not args.recorded:
+        parser.error("name a run folder, or a --recorded JSON file to plot")
     results = {name: rows for path in args.recorded for name, rows in json.loads(path.read_text()).items()}
-    results.update({str(run): frontier(run, C, real_feats, args.samples, args.again) for run in args.runs})
+    if args.runs:  # the classifier and the real digits only when there is something to measure
+        C = Classifier.from_pretrained(args.classifier, strict=True).eval()
+        real_feats = M.embed(C, load_mnist(args.data_dir, train=False)[0].numpy())[0]
+        results.update({str(run): frontier(run, C, real_feats, args.samples, args.again) for run in args.runs})
     print("| run | point | minutes | FID | IS | precision | recall | class accuracy |\n|---|---|---:|---:|---:|---:|---:|---:|")
     for name, rows in results.items():
         for r in rows:

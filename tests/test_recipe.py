@@ -74,3 +74,18 @@ def test_snapshots_make_a_frontier(tmp_path):
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and 0 <= r["class_accuracy"] <= 1 for r in rows)
     assert rows[0]["minutes"] <= rows[1]["minutes"] <= rows[2]["minutes"] and png.stat().st_size > 10_000
     assert out.stdout.count("| " + str(run_dir)) == 3
+
+
+def test_frontier_plots_recorded_points_alone(tmp_path):
+    """Points measured before (runs since deleted) plot without a run folder or MNIST; nothing at all is a usage error."""
+    recorded = tmp_path / "recorded.json"
+    point = {"minutes": 10.0, "fid": 0.3, "inception_score": 7.5, "precision": 0.8, "recall": 0.7, "class_accuracy": 0.99}
+    recorded.write_text(json.dumps({"old recipe": [{"generator": "epoch 5", **point}, {"generator": "epoch 10", **point, "minutes": 20.0}]}))
+    png = tmp_path / "frontier.png"
+    out = run("gan.frontier", "--recorded", str(recorded), "--plot", str(png), "--data-dir", str(tmp_path / "no-mnist-here"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("| old recipe |") == 2 and png.stat().st_size > 10_000
+    assert not (tmp_path / "no-mnist-here").exists()  # nothing was measured, so nothing was downloaded
+
+    out = run("gan.frontier")
+    assert out.returncode == 2 and "--recorded" in out.stderr and "Traceback" not in out.stderr
