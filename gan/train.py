@@ -57,8 +57,8 @@ class Config:
     aux_weight_late: float = 0.1  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
     aux_late_start: float = 0.6  # fraction of training after which aux_weight_late applies
     twin_classifier: bool = False  # TAC-GAN: a second class head in D learns G's digits, and G's class loss subtracts its loss (README)
-    ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images
-    ema_rampup: float = 0.05  # early on the half-life is at most this fraction of the images seen (0: none)
+    ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images (a cap: see ema_rampup)
+    ema_rampup: float = 0.05  # the half-life is at most this fraction of the images seen (0: none); 30,000 images after 10 epochs
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
