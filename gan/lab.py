@@ -93,7 +93,7 @@ class LabSettings:
     batch_size: int = 64
     class_loss: float = 5.0  # weight of AC-GAN's auxiliary class loss (0: none)
     seed: int = 0
-    steps: int = 300
+    steps: int = 450  # healthy reads >= 80% as asked by here on 5 of 6 seeds (at 300: 3 of 6, README)
     max_seconds: float = 30.0
     update_every: int = 0  # steps between updates (0: the architecture's UPDATE_EVERY)
 
