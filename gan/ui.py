@@ -226,12 +226,9 @@ def model_markdown(studio) -> str:
               + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
               "", "## Reproduce", "",
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
-              "these commands rebuild the shipped weights, step by step:", "", "```bash",
-              "python -m gan.train --out runs/dcgan --epochs 50 --aux-weight-late 1 --batch-size 128 --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --beta2 0.999",
-              "python -m gan.train --out runs/dcgan --epochs 60 --resume --aux-weight-late 1 --batch-size 128 --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --beta2 0.999",
-              "python -m gan.train --out runs/dcgan --epochs 76 --resume --aux-weight 0.1 --batch-size 128 --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --beta2 0.999",
-              "python -m gan.train --out runs/dcgan --epochs 96 --resume --aux-weight 0.1 --batch-size 128 --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --beta2 0.999",
-              "python -m gan.classifier --out weights/classifier",
+              "one training run with the defaults (its whole schedule is `gan/train.py`'s `Config`) and one export step "
+              "rebuild the shipped weights:", "", "```bash",
+              "python -m gan.train --out runs/dcgan --threads 2  # 96 epochs; --resume continues an interrupted run",
               "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
               "```"]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ was trained to fool exactly that network, and did. This detector is trained afte
 against the frozen shipped generator, until its held-out loss stops improving. It is a
 forensic detector more than a critic of shapes: the generator's tanh output, rounded to
 uint8, leaves many faint grey values (1-9) around its strokes, which MNIST's own digits
-almost never have (median 39 such pixels per generated digit, 5 per real one). The model is
+almost never have (median 38 such pixels per generated digit, 5 per real one). The model is
 
     verdict logit = w . log1p(grey-level histogram) + small CNN(image, faint-grey mask) + b
 

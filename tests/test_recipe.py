@@ -1,6 +1,7 @@
 """The one-command recipe: its defaults train, its schedule is Config's, snapshots feed the frontier."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -25,10 +26,10 @@ def test_the_default_recipe_trains_two_steps_on_the_fixture(tmp_path):
     assert (tmp_path / "generator" / "model.safetensors").exists()
 
 
-@pytest.mark.parametrize("total", [100, 10_530])
+@pytest.mark.parametrize("total", [100, 10_530, Config().epochs * (60_000 // Config().batch_size)])
 def test_schedule_at_given_steps_matches_config(total):
     cfg = Config()
-    decay, late = int(cfg.lr_decay_start * total), int(cfg.aux_late_start * total)
+    decay, late = math.ceil(cfg.lr_decay_start * total), math.ceil(cfg.aux_late_start * total)  # the first steps past each fraction
     assert cfg.lr_factor(0, total) == 1.0 and cfg.lr_factor(decay - 1, total) == 1.0
     assert cfg.lr_factor(decay + (total - decay) // 2, total) == pytest.approx(0.5, abs=1.5 / (total - decay))
     assert cfg.lr_factor(total, total) == 0.0
@@ -36,9 +37,23 @@ def test_schedule_at_given_steps_matches_config(total):
     assert cfg.aux_weight_at(late, total) == cfg.aux_weight_late == cfg.aux_weight_at(total - 1, total)
 
 
+def test_the_shipped_weights_are_one_run_of_the_default_command():
+    """weights/train_log.jsonl is one run of `python -m gan.train` with its defaults: every
+    logged step on Config's schedule, from the first line to the run's last step, never resumed
+    with other settings (a resume that changed the schedule would break the learning rates)."""
+    cfg = Config()
+    total = cfg.epochs * (60_000 // cfg.batch_size)
+    rows = [json.loads(line) for line in (ROOT / "weights" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [*range(cfg.log_every, total, cfg.log_every), total]
+    assert [r["lr_g"] for r in rows] == pytest.approx([cfg.lr_g * cfg.lr_factor(r["step"], total) for r in rows], abs=1e-12)
+    assert [r["aux_weight"] for r in rows] == [cfg.aux_weight_at(r["step"] - 1, total) for r in rows]
+    seconds = [r["seconds"] for r in rows]
+    assert seconds == sorted(seconds) and seconds[0] > 0
+
+
 def test_ema_half_life_ramps_up_to_its_setting():
     cfg = Config()
-    images_per_half_life = lambda step: cfg.batch_size * 0.693147 / -__import__("math").log(cfg.ema_beta(step))
+    images_per_half_life = lambda step: cfg.batch_size * 0.693147 / -math.log(cfg.ema_beta(step))
     early, late = images_per_half_life(10), images_per_half_life(10**6)
     assert early == pytest.approx(11 * cfg.batch_size * cfg.ema_rampup, rel=1e-3)  # a short memory at first
     assert late == pytest.approx(cfg.ema_images, rel=1e-3)
