@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import tempfile
 import uuid
@@ -56,7 +57,7 @@ def training_curves(log_path: Path, points: int = 300) -> tuple[pd.DataFrame, pd
     """train_log.jsonl as two long-format frames for gr.LinePlot (text the browser draws stays
     readable at any width, unlike a picture of a plot): the losses, and D's mean outputs."""
     rows = [json.loads(line) for line in Path(log_path).read_text().splitlines() if line.strip()]
-    rows = rows[:-1:max(1, len(rows) // points)] + rows[-1:]  # every k-th step, and the last
+    rows = rows[:-1:max(1, math.ceil(len(rows) / points))] + rows[-1:]  # every k-th step (at most `points`), and the last
     def frame(series: dict[str, str]) -> pd.DataFrame:
         return pd.DataFrame([(r["epoch"], r[key], name) for name, key in series.items() for r in rows],
                             columns=["epoch", "value", "series"])
@@ -228,7 +229,7 @@ def model_markdown(studio) -> str:
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
               "one training run with the defaults (its whole schedule is `gan/train.py`'s `Config`) and one export step "
               "rebuild the shipped weights:", "", "```bash",
-              "python -m gan.train --out runs/dcgan --threads 2  # 96 epochs; --resume continues an interrupted run",
+              "python -m gan.train --out runs/dcgan  # 96 epochs in one run; --resume continues it if interrupted",
               "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
               "```"]
     return "\n".join(lines)

@@ -228,7 +228,7 @@ def logits_of(model: Verdict, digits: torch.Tensor, batch: int = 2000) -> torch.
 
 
 def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: int = 10_000, n_round_trip: int = 2_000,
-                  max_epochs: int = 12, patience: int = 2, n_test: int = 2000, seed: int = 0, log=print) -> Verdict:
+                  max_epochs: int = 16, patience: int = 3, n_test: int = 2000, seed: int = 0, log=print) -> Verdict:
     """Train the detector against the frozen generator in weights_dir until the held-out loss
     stops improving, Platt-scale it on held-out digits, save <weights_dir>/verdict/ and
     measure it (metrics.json). Rerun `python -m gan.checksums` afterwards."""
