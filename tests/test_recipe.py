@@ -11,6 +11,8 @@ from gan.train import Config
 
 from conftest import FIXTURE, ROOT
 
+DEFAULT_RUN_STEPS = Config().epochs * (60_000 // Config().batch_size)  # the default command's whole run on MNIST's 60,000 digits
+
 
 def run(module, *args):
     return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -26,7 +28,7 @@ def test_the_default_recipe_trains_two_steps_on_the_fixture(tmp_path):
     assert (tmp_path / "generator" / "model.safetensors").exists()
 
 
-@pytest.mark.parametrize("total", [100, 10_530, Config().epochs * (60_000 // Config().batch_size)])
+@pytest.mark.parametrize("total", [100, 10_530, DEFAULT_RUN_STEPS])
 def test_schedule_at_given_steps_matches_config(total):
     cfg = Config()
     decay, late = math.ceil(cfg.lr_decay_start * total), math.ceil(cfg.aux_late_start * total)  # the first steps past each fraction
@@ -41,8 +43,7 @@ def test_the_shipped_weights_are_one_run_of_the_default_command():
     """weights/train_log.jsonl is one run of `python -m gan.train` with its defaults: every
     logged step on Config's schedule, from the first line to the run's last step, never resumed
     with other settings (a resume that changed the schedule would break the learning rates)."""
-    cfg = Config()
-    total = cfg.epochs * (60_000 // cfg.batch_size)
+    cfg, total = Config(), DEFAULT_RUN_STEPS
     rows = [json.loads(line) for line in (ROOT / "weights" / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [*range(cfg.log_every, total, cfg.log_every), total]
     assert [r["lr_g"] for r in rows] == pytest.approx([cfg.lr_g * cfg.lr_factor(r["step"], total) for r in rows], abs=1e-12)
