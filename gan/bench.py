@@ -140,7 +140,9 @@ def training_throughput(n: int, threads: int, batch_sizes: list[int]) -> dict[st
     data of MNIST's shape) in images/s for each batch size, beside what its FLOPs allow at this
     CPU's matmul speed with the same threads: how far the loop is from the bound, as for the
     generator. Smaller batches pay the step's fixed costs (optimiser, spectral norm, Python)
-    more often: the price of the extra steps the recipe buys with them."""
+    more often: the price of the extra steps the recipe buys with them. Each is timed twice:
+    in float32 and under `--precision bf16` (bfloat16 autocast, against the bfloat16 matmul
+    speed; on CPUs without AMX or AVX512-BF16 it is emulated and slower)."""
     from .step import build, train_step
     from .train import Config
 
@@ -148,28 +150,35 @@ def training_throughput(n: int, threads: int, batch_sizes: list[int]) -> dict[st
     torch.set_num_threads(threads)
     rows: dict[str, list[float]] = {}
     try:
-        a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
-        gflops = [2 * 1024**3 / (t / 1000) / 1e9 for t in timed(lambda: a @ b, max(5, n // 4))]
-        rows[f"training: float32 matmul 1024x1024, {threads} threads (GFLOP/s)"] = gflops
-        for batch in batch_sizes:
-            cfg = Config(batch_size=batch)
-            torch.manual_seed(0)
-            G, D, opt_g, opt_d = build(cfg)
-            real = torch.rand(batch, 1, 28, 28) * 2 - 1
-            y = torch.arange(batch) % 10
-            with FlopCounterMode(display=False) as counter:
-                train_step(G, D, opt_g, opt_d, real, y, cfg)
-            flops = counter.get_total_flops() / batch  # forward and backward passes of D and G
-            step_ms = timed(lambda: train_step(G, D, opt_g, opt_d, real, y, cfg), max(5, n // 4))
-            rows.update({
-                f"training: FLOPs per image, step of {batch} (MFLOP)": [flops / 1e6],
-                f"training: step of {batch}, {threads} threads (images/s)": [batch / (t / 1000) for t in step_ms],
-                f"training: FLOP bound at matmul speed, {threads} threads, step of {batch} (images/s)": [x * 1e9 / flops for x in gflops],
-                f"training: epoch of 60,000 in steps of {batch} at that rate (s)": [60_000 / batch * t / 1000 for t in step_ms],
-            })
+        for precision, dtype in [("fp32", torch.float32), ("bf16", torch.bfloat16)]:
+            a, b = torch.randn(1024, 1024, dtype=dtype), torch.randn(1024, 1024, dtype=dtype)
+            gflops = [2 * 1024**3 / (t / 1000) / 1e9 for t in timed(lambda: a @ b, max(5, n // 4))]
+            rows[f"training: {dtype_name(dtype)} matmul 1024x1024, {threads} threads (GFLOP/s)"] = gflops
+            tag = "" if precision == "fp32" else f", --precision {precision}"
+            for batch in batch_sizes:
+                cfg = Config(batch_size=batch, precision=precision)
+                torch.manual_seed(0)
+                G, D, opt_g, opt_d = build(cfg)
+                real = torch.rand(batch, 1, 28, 28) * 2 - 1
+                y = torch.arange(batch) % 10
+                with FlopCounterMode(display=False) as counter:
+                    train_step(G, D, opt_g, opt_d, real, y, cfg)
+                flops = counter.get_total_flops() / batch  # forward and backward passes of D and G
+                step_ms = timed(lambda: train_step(G, D, opt_g, opt_d, real, y, cfg), max(5, n // 4))
+                if precision == "fp32":  # the same count under autocast: only the number format changes
+                    rows[f"training: FLOPs per image, step of {batch} (MFLOP)"] = [flops / 1e6]
+                rows.update({
+                    f"training: step of {batch}{tag}, {threads} threads (images/s)": [batch / (t / 1000) for t in step_ms],
+                    f"training: FLOP bound at {dtype_name(dtype)} matmul speed, {threads} threads, step of {batch} (images/s)": [x * 1e9 / flops for x in gflops],
+                    f"training: epoch of 60,000 in steps of {batch}{tag} at that rate (s)": [60_000 / batch * t / 1000 for t in step_ms],
+                })
     finally:
         torch.set_num_threads(before)
     return rows
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
 
 
 def gradio_event_summary(n: int) -> dict[str, list[float]]:

@@ -28,9 +28,22 @@ def build(cfg: "Config", device: torch.device | str = "cpu") -> tuple[Generator,
     G = Generator(cfg.arch, cfg.z_dim, cfg.g_width).to(device)
     D = Discriminator(cfg.arch, cfg.d_width, aux_classifier=cfg.aux_weight > 0,
                       twin_classifier=cfg.twin_classifier).to(device)
+    if cfg.precision == "bf16":  # oneDNN's bfloat16 convolutions are fastest on channels-last tensors (8% a step)
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     return G, D, opt_g, opt_d
+
+
+def autocast(cfg: "Config", device: torch.device) -> torch.autocast:
+    """The forward passes' precision: bfloat16 under --precision bf16 (weights, Adam and the
+    backward's accumulation stay float32), else off."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+
+
+def float32(*tensors: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
+    """D's logits as float32: the losses and penalties are computed at full precision."""
+    return tuple(None if t is None else t.float() for t in tensors)
 
 
 def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
@@ -54,12 +67,13 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     D.requires_grad_(True)
     for _ in range(cfg.d_steps):
         z = torch.randn(len(y), cfg.z_dim, device=device, generator=rng)
-        fake = G(z, y)
         # One trunk pass over real and fake together (D has no batch norm, so this is
         # the same as two passes, and faster).
         penalize = cfg.r1_gamma > 0 and step % cfg.r1_every == 0
-        x = torch.cat([real, fake.detach()]).requires_grad_(penalize)
-        c, u, cls, twin = D.heads(x, torch.cat([y, y]))
+        with autocast(cfg, device):
+            fake = G(z, y)
+            x = torch.cat([real, fake.detach()]).requires_grad_(penalize)
+            c, u, cls, twin = float32(*D.heads(x, torch.cat([y, y])))
         (rc, fc), (ru, fu) = c.chunk(2), u.chunk(2)
         loss_d = d_loss_fn(rc, fc) + d_loss_fn(ru, fu)
         if penalize:  # R1 on the reals plus R2 on the fakes (both halves of x), every r1_every steps
@@ -79,7 +93,8 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     # 2) G on D's feedback on the same fakes. D's weights are frozen for this pass:
     #    G needs the gradient through D, not D's own weight gradients.
     D.requires_grad_(False)
-    gc, gu, cls, twin = D.heads(fake, y)
+    with autocast(cfg, device):
+        gc, gu, cls, twin = float32(*D.heads(fake, y))
     pc = pu = None
     if cfg.loss == "rpgan":  # the real halves of the pairs, scored by the updated D: constants for G
         with torch.no_grad():
@@ -88,7 +103,7 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     if cls is not None:
         loss_g = loss_g + aux_weight * class_loss(cls, twin, y)
     if cfg.diversity_weight > 0:
-        loss_g = loss_g + cfg.diversity_weight * mode_seeking_loss(fake, z, y)
+        loss_g = loss_g + cfg.diversity_weight * mode_seeking_loss(fake.float(), z, y)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     # The norm of G's whole gradient: what vanishes when D wins under the saturating loss.

@@ -62,6 +62,7 @@ class Config:
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
+    precision: str = "fp32"  # fp32 | bf16: the step under bfloat16 autocast, 1.6x the images/s on CPUs with AMX (gan.bench; README)
     log_every: int = 50  # steps between train_log.jsonl lines
     snapshot_every: int = 0  # epochs between snapshots of the EMA generator in --out/snapshots/ (0: none), for gan.frontier
     max_steps: int = 0  # stop after this many steps in all (0: run every epoch); for smoke tests
@@ -99,8 +100,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     cfg = Config(**vars(p.parse_args(argv)))
     from .losses import LOSSES  # after parsing: --help answers without importing torch
 
-    if cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps"):
-        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps")
+    if (cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps")
+            or cfg.precision not in ("fp32", "bf16")):
+        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps, --precision fp32|bf16")
     if cfg.r1_every < 1 or cfg.r1_gamma < 0 or cfg.diversity_weight < 0:
         p.error("--r1-every must be at least 1, --r1-gamma and --diversity-weight at least 0")
     if cfg.twin_classifier and cfg.aux_weight <= 0:

@@ -12,7 +12,8 @@ import torch
 from safetensors.torch import load_file
 
 from gan import train as train_mod
-from gan.data import DataError, load_mnist
+from gan.data import DataError, load_mnist, to_model_range
+from gan.step import build, train_step
 from gan.models import Discriminator, Generator
 
 from conftest import FIXTURE, ROOT
@@ -29,8 +30,9 @@ def test_help_documents_every_setting():
         assert "--" + f.name.replace("_", "-") in out.stdout
 
 
-@pytest.mark.parametrize("loss", [["bce", "--diversity-weight", "1"], ["wgan-gp"], ["rpgan", "--r1-gamma", "0.05", "--r1-every", "1"]],
-                         ids=["bce-diversity", "wgan-gp", "rpgan-r1"])
+@pytest.mark.parametrize("loss", [["bce", "--diversity-weight", "1"], ["wgan-gp"], ["rpgan", "--r1-gamma", "0.05", "--r1-every", "1"],
+                                  ["bce", "--precision", "bf16"]],
+                         ids=["bce-diversity", "wgan-gp", "rpgan-r1", "bce-bf16"])
 def test_two_steps_then_resume(tmp_path, loss):
     common = ["--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "32", "--log-every", "1", "--loss", *loss, "--epochs", "2"]
     first = run_train(*common, "--max-steps", "2")
@@ -54,6 +56,30 @@ def test_two_steps_then_resume(tmp_path, loss):
     assert [r["step"] for r in rows] == [1, 2, 3, 4]  # continued, not restarted
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 4
     assert (tmp_path / "samples.png").exists() and (tmp_path / "progress.gif").exists()
+
+
+def test_bf16_runs_the_convolutions_in_bfloat16_and_keeps_float32_weights():
+    """--precision bf16: the same first step as float32 (same weights, same latents) to
+    bfloat16's precision, with G's and D's convolutions computed in bfloat16 and every
+    weight, gradient and loss still float32."""
+    images, labels = load_mnist(FIXTURE)
+    real, y = to_model_range(images[:64]), labels[:64]
+    results = {}
+    for precision in ("fp32", "bf16"):
+        cfg = train_mod.Config(batch_size=64, precision=precision)
+        torch.manual_seed(0)
+        G, D, opt_g, opt_d = build(cfg)
+        conv_dtypes = set()
+        for m in [*G.modules(), *D.modules()]:
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+                m.register_forward_hook(lambda mod, inp, out: conv_dtypes.add(out.dtype))
+        results[precision] = train_step(G, D, opt_g, opt_d, real, y, cfg, rng=torch.Generator().manual_seed(1))
+        expected = torch.bfloat16 if precision == "bf16" else torch.float32
+        assert conv_dtypes == {expected}
+        assert {p.dtype for p in [*G.parameters(), *D.parameters()]} == {torch.float32}
+        assert {p.grad.dtype for p in G.parameters()} == {torch.float32}
+    for k in ("loss_d", "loss_g", "d_real", "d_fake"):
+        assert results["bf16"][k] == pytest.approx(results["fp32"][k], rel=0.05), k
 
 
 def test_kill_saves_a_checkpoint_to_resume_from(tmp_path):
@@ -120,7 +146,7 @@ def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"], ["--diversity-weight", "-1"],
-                                  ["--twin-classifier", "--aux-weight", "0"]])
+                                  ["--twin-classifier", "--aux-weight", "0"], ["--precision", "fp16"]])
 def test_bad_settings_are_refused_before_training(tmp_path, args):
     out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / "run"), *args)
     assert out.returncode == 2 and "error:" in out.stderr and "Traceback" not in out.stderr
