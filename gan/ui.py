@@ -231,7 +231,9 @@ def model_markdown(studio) -> str:
               "rebuild the shipped weights:", "", "```bash",
               "python -m gan.train --out runs/dcgan  # 96 epochs in one run; --resume continues it if interrupted",
               "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
-              "```"]
+              "```", "",
+              "On a CPU that multiplies bfloat16 in hardware (Intel's AMX), `--precision bf16` trains the same recipe "
+              "about 1.6 times as fast; `python -m gan.bench` times both precisions on yours."]
     return "\n".join(lines)
 
 
