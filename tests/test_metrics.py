@@ -74,3 +74,33 @@ def test_roc_auc_and_calibration():
     before = M.expected_calibration_error(torch.sigmoid(overconfident), labels)
     after = M.expected_calibration_error(torch.sigmoid(scale * overconfident + bias), labels)
     assert after < before / 3 and after < 0.03
+
+
+def test_draws_measure_disjoint_seeds_and_report_their_spread(studio, fixture_digits):
+    """gan.evaluate --draws: draw 0 is the quoted figure (seeds 0..n-1), further draws use
+    seeds of their own, and the spread lists each draw's figure with its mean and std."""
+    from gan import evaluate as E
+    from gan.sampling import sample
+
+    images, labels = fixture_digits
+    C, D, G = studio.classifier, studio.discriminator, studio.generator
+    real = (M.embed(C, images)[0], labels, E.d_logits(D, images))
+    n = 400
+    draws = E.evaluate_draws(C, D, real, G, draws=3, n=n)
+    seeds = [set(E.draw_seeds(k, n)) for k in range(3)]
+    assert seeds[0] == set(range(n)) and not seeds[0] & seeds[1] and not seeds[1] & seeds[2] and not seeds[0] & seeds[2]
+    digits = np.arange(n) % 10
+    direct = E.evaluate_set(C, D, real, sample(G, range(n), digits), digits)
+    assert draws[0]["fid"] == pytest.approx(direct["fid"]) and draws[0]["recall"] == direct["recall"]
+
+    spread = E.spread(draws)
+    assert spread["recall"]["values"] == [d["recall"] for d in draws]
+    assert spread["fid"]["std"] > 0, "three sets of samples gave the same FID: the draws are not distinct"
+    for key, s in spread.items():
+        assert min(s["values"]) <= s["mean"] <= max(s["values"]), key
+    assert spread["per_class_fid_ratio"]["values"][2] == pytest.approx(max(draws[2]["per_class_fid"]) / np.median(draws[2]["per_class_fid"]))
+    table = E.spread_table(spread)
+    assert "3 draws" in table and f"| recall | {spread['recall']['mean']:.4f} ± {spread['recall']['std']:.4f} |" in table
+    with pytest.raises(SystemExit) as refused:
+        E.main(["--draws", "0"])
+    assert refused.value.code == 2
