@@ -102,7 +102,7 @@ def evaluate_draws(C: Classifier, D: Discriminator, real: tuple, G: Generator, d
 def headline(m: dict) -> dict[str, float]:
     """The figures of one draw that a comparison of two generators rests on."""
     keys = ["fid", "kid", "inception_score", "precision", "recall", "class_accuracy", "d_roc_auc"]
-    return {**{k: m[k] for k in keys}, "per_class_fid_ratio": per_class_ratio(m), "worst_class_fid": max(m["per_class_fid"])}
+    return {**{k: m[k] for k in keys}, "per_class_fid_ratio": M.per_class_ratio(m["per_class_fid"]), "worst_class_fid": max(m["per_class_fid"])}
 
 
 def spread(results: list[dict]) -> dict[str, dict]:
@@ -110,11 +110,6 @@ def spread(results: list[dict]) -> dict[str, dict]:
     rows = [headline(r) for r in results]
     return {k: {"values": [r[k] for r in rows], "mean": float(np.mean([r[k] for r in rows])),
                 "std": float(np.std([r[k] for r in rows], ddof=1))} for k in rows[0]}
-
-
-def per_class_ratio(m: dict) -> float:
-    """Worst over median per-class FID: how far the hardest digit lags the typical one."""
-    return max(m["per_class_fid"]) / float(np.median(m["per_class_fid"]))
 
 
 def calibrate(D: Discriminator, G: Generator, real: np.ndarray) -> dict:
@@ -175,7 +170,7 @@ TARGETS = [
     ("IS >= 97% of floor", lambda g, f: g["inception_score"] >= 0.97 * f["inception_score"]),
     ("precision >= 90% of floor", lambda g, f: g["precision"] >= 0.9 * f["precision"]),
     ("recall >= 90% of floor", lambda g, f: g["recall"] >= 0.9 * f["recall"]),
-    ("per-class FID <= 2x median", lambda g, f: per_class_ratio(g) <= 2),
+    ("per-class FID <= 2x median", lambda g, f: M.per_class_ratio(g["per_class_fid"]) <= 2),
 ]
 
 
@@ -187,7 +182,7 @@ def markdown_table(result: dict) -> str:
     out = ["| metric | generator | real-data floor |", "|---|---|---|"]
     for name, key, fmt in rows:
         if key is None:
-            out.append(f"| {name} | {per_class_ratio(g):.2f}x | {per_class_ratio(f):.2f}x |")
+            out.append(f"| {name} | {M.per_class_ratio(g['per_class_fid']):.2f}x | {M.per_class_ratio(f['per_class_fid']):.2f}x |")
         else:
             out.append(f"| {name} | {fmt.format(g[key])} | {fmt.format(f[key])} |")
     return "\n".join(out)

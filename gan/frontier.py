@@ -7,7 +7,8 @@ A run trained with --snapshot-every N keeps its EMA generator every N epochs und
 snapshots/epoch_NNN/ with the training seconds it had cost (cost.json); its final generator/
 is the last point. Each point is measured as `gan.evaluate` measures the shipped model
 (10,000 digits, seeds 0-9999, digit = seed % 10, against the 10,000 MNIST test digits in the
-reference classifier's feature space): FID, IS, precision, recall, class accuracy. Results
+reference classifier's feature space): FID, IS, precision, recall, class accuracy, and the
+worst digit's FID with its ratio to the median digit's. Results
 go to <run>/frontier.json (reused unless --again), and the table is printed in Markdown.
 """
 
@@ -55,24 +56,26 @@ def points(run: Path) -> list[tuple[Path, float]]:
     return out + final
 
 
-def measure(generator: Path, C: Classifier, real_feats, samples: int = 10_000) -> dict:
+def measure(generator: Path, C: Classifier, real_feats, real_labels, samples: int = 10_000) -> dict:
     """The headline metrics of one generator, as gan.evaluate defines them."""
     G = Generator.from_pretrained(generator, strict=True).eval()
     seeds = range(samples)
     digits = np.array([s % 10 for s in seeds])
     feats, logits = M.embed(C, sample(G, seeds, digits))
     precision, recall = M.precision_recall(real_feats, feats)
+    per_class = M.per_class_fid(real_feats, real_labels, feats, digits)
     return {"fid": M.fid(real_feats, feats), "inception_score": M.inception_score(logits)[0],
-            "precision": precision, "recall": recall, "class_accuracy": M.class_accuracy(logits, digits)}
+            "precision": precision, "recall": recall, "class_accuracy": M.class_accuracy(logits, digits),
+            "worst_class_fid": max(per_class), "per_class_fid_ratio": M.per_class_ratio(per_class)}
 
 
-def frontier(run: Path, C: Classifier, real_feats, samples: int = 10_000, again: bool = False) -> list[dict]:
+def frontier(run: Path, C: Classifier, real_feats, real_labels, samples: int = 10_000, again: bool = False) -> list[dict]:
     path = run / "frontier.json"
     known = {} if again or not path.exists() else {r["generator"]: r for r in json.loads(path.read_text())}
     rows = []
     for folder, seconds in points(run):
         key = str(folder.relative_to(run))
-        row = known.get(key) or {"generator": key, **measure(folder, C, real_feats, samples)}
+        row = known.get(key) or {"generator": key, **measure(folder, C, real_feats, real_labels, samples)}
         rows.append({**row, "minutes": round(seconds / 60, 2)})
         path.write_text(json.dumps(rows, indent=1) + "\n")
     return rows
@@ -116,13 +119,16 @@ def main(argv: list[str] | None = None) -> None:
     results = {name: rows for path in args.recorded for name, rows in json.loads(path.read_text()).items()}
     if args.runs:  # the classifier and the real digits only when there is something to measure
         C = Classifier.from_pretrained(args.classifier, strict=True).eval()
-        real_feats = M.embed(C, load_mnist(args.data_dir, train=False)[0].numpy())[0]
-        results.update({str(run): frontier(run, C, real_feats, args.samples, args.again) for run in args.runs})
-    print("| run | point | minutes | FID | IS | precision | recall | class accuracy |\n|---|---|---:|---:|---:|---:|---:|---:|")
+        images, labels = (t.numpy() for t in load_mnist(args.data_dir, train=False))
+        real_feats = M.embed(C, images)[0]
+        results.update({str(run): frontier(run, C, real_feats, labels, args.samples, args.again) for run in args.runs})
+    print("| run | point | minutes | FID | IS | precision | recall | class accuracy | worst digit's FID | worst/median |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, rows in results.items():
-        for r in rows:
+        for r in rows:  # points measured before the per-class columns existed leave them blank (--again fills them)
+            worst = f"{r['worst_class_fid']:.3f} | {r['per_class_fid_ratio']:.2f}x" if "worst_class_fid" in r else " | "
             print(f"| {name} | {r['generator']} | {r['minutes']:.1f} | {r['fid']:.3f} | {r['inception_score']:.2f} | "
-                  f"{r['precision']:.3f} | {r['recall']:.3f} | {100 * r['class_accuracy']:.2f}% |")
+                  f"{r['precision']:.3f} | {r['recall']:.3f} | {100 * r['class_accuracy']:.2f}% | {worst} |")
     if args.plot:
         plot(results, args.plot)
         print(f"wrote {args.plot}")

@@ -102,6 +102,12 @@ def per_class_fid(real_feats: torch.Tensor, real_labels: np.ndarray, fake_feats:
     return [fid(real_feats[torch.from_numpy(real_labels == d)], fake_feats[torch.from_numpy(fake_labels == d)]) for d in range(10)]
 
 
+def per_class_ratio(per_class: list[float]) -> float:
+    """Worst over median per-class FID: how far the hardest digit lags the typical one. It
+    rises as the other digits improve, so read it beside the worst digit's own FID."""
+    return max(per_class) / float(np.median(per_class))
+
+
 def diversity(feats: torch.Tensor, n: int = 500) -> float:
     """Mean pairwise feature distance among (the first n) samples: mode collapse drives it toward 0."""
     f = feats[:n]

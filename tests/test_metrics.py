@@ -59,6 +59,7 @@ def test_per_class_fid_flags_a_missing_class(test_features):
     fake_feats[torch.from_numpy(sevens[:n])] = feats[torch.from_numpy(ones[:n])]  # 7s drawn as 1s
     per_class = M.per_class_fid(feats, labels, fake_feats, fake_labels)
     assert np.argmax(per_class) == 7 and per_class[7] > 10 * np.median(per_class)
+    assert M.per_class_ratio(per_class) == pytest.approx(per_class[7] / np.median(per_class))
 
 
 def test_roc_auc_and_calibration():

@@ -88,6 +88,7 @@ def test_snapshots_make_a_frontier(tmp_path):
     rows = json.loads((run_dir / "frontier.json").read_text())
     assert [r["generator"] for r in rows] == ["snapshots/epoch_001", "snapshots/epoch_002", "generator"]
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and 0 <= r["class_accuracy"] <= 1 for r in rows)
+    assert all(r["worst_class_fid"] > 0 and r["per_class_fid_ratio"] >= 1 for r in rows)
     assert rows[0]["minutes"] <= rows[1]["minutes"] <= rows[2]["minutes"] and png.stat().st_size > 10_000
     assert out.stdout.count("| " + str(run_dir)) == 3
 
