@@ -346,7 +346,7 @@ class Studio:
         histogram's and the CNN's shares of its logit), `p_real_gan_d` (calibrated) and
         `gan_d_logit` from the GAN's own D's label-free head, the classifier's digit guess, and
         `is_digit`: whether the image looks like a handwritten digit at all (gan.digitness)."""
-        digits = np.asarray(digits, np.uint8)
+        digits = np.array(digits, np.uint8)  # a writable copy: torch.from_numpy warns on the read-only arrays callers may pass
         x = torch.from_numpy(digits).float().div(127.5).sub(1).unsqueeze(1)
         logits = self.discriminator(x)
         a, b = self.calibration
