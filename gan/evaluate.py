@@ -108,8 +108,8 @@ def headline(m: dict) -> dict[str, float]:
 def spread(results: list[dict]) -> dict[str, dict]:
     """Each headline figure over the draws: its values, mean and standard deviation (ddof 1)."""
     rows = [headline(r) for r in results]
-    return {k: {"values": [r[k] for r in rows], "mean": float(np.mean([r[k] for r in rows])),
-                "std": float(np.std([r[k] for r in rows], ddof=1))} for k in rows[0]}
+    values = {k: [r[k] for r in rows] for k in rows[0]}
+    return {k: {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1))} for k, v in values.items()}
 
 
 def calibrate(D: Discriminator, G: Generator, real: np.ndarray) -> dict:
