@@ -100,8 +100,18 @@ def test_draws_measure_disjoint_seeds_and_report_their_spread(studio, fixture_di
     for key, s in spread.items():
         assert min(s["values"]) <= s["mean"] <= max(s["values"]), key
     assert spread["per_class_fid_ratio"]["values"][2] == pytest.approx(max(draws[2]["per_class_fid"]) / np.median(draws[2]["per_class_fid"]))
-    table = E.spread_table(spread)
-    assert "3 draws" in table and f"| recall | {spread['recall']['mean']:.4f} ± {spread['recall']['std']:.4f} |" in table
+    # The floor's draws: disjoint sets of real training digits, draw 0 the quoted floor's,
+    # and no more draws than the training set holds.
+    picks = E.floor_picks(len(images), draws=5, n=n)
+    assert len(picks) == len(images) // n and all(len(p) == n for p in picks)
+    assert len(np.unique(np.concatenate(picks))) == n * len(picks)
+    assert np.array_equal(picks[0], np.random.default_rng(0).choice(len(images), n, replace=False))
+    assert len(E.floor_picks(len(images), draws=1, n=n)) == 1
+    floor = E.spread([E.evaluate_set(C, D, real, images[p], labels[p]) for p in picks])
+    table = E.spread_table(spread, floor)
+    assert "3 draws" in table and f"floor over {len(picks)} draws" in table
+    assert f"| recall | {spread['recall']['mean']:.4f} ± {spread['recall']['std']:.4f} |" in table
+    assert f"| {floor['recall']['mean']:.4f} ± {floor['recall']['std']:.4f} |" in table
     with pytest.raises(SystemExit) as refused:
         E.main(["--draws", "0"])
     assert refused.value.code == 2
