@@ -59,6 +59,7 @@ class Config:
     twin_classifier: bool = False  # TAC-GAN: a second class head in D learns G's digits, and G's class loss subtracts its loss (README)
     ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images (a cap: see ema_rampup)
     ema_rampup: float = 0.05  # the half-life is at most this fraction of the images seen (0: none); the cap from 1.76 million images on
+    class_shares: str = ""  # ten comma-separated weights, digit 0 to 9: each epoch draws digits in these shares, with replacement (empty: a shuffle of all)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
@@ -77,6 +78,10 @@ class Config:
     def aux_weight_at(self, step: int, total_steps: int) -> float:
         """The class loss's weight: aux_weight, then aux_weight_late from aux_late_start on."""
         return self.aux_weight if step < self.aux_late_start * total_steps else self.aux_weight_late
+
+    def shares(self) -> list[float] | None:
+        """--class-shares as ten numbers, or None for the data's own shares."""
+        return [float(v) for v in self.class_shares.split(",")] if self.class_shares else None
 
     def ema_beta(self, step: int) -> float:
         """How much of the average to keep after `step` steps (StyleGAN's EMA): a half-life of
@@ -105,6 +110,12 @@ def parse_args(argv: list[str] | None = None) -> Config:
         p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps, --precision fp32|bf16")
     if cfg.r1_every < 1 or cfg.r1_gamma < 0 or cfg.diversity_weight < 0:
         p.error("--r1-every must be at least 1, --r1-gamma and --diversity-weight at least 0")
+    try:
+        shares = cfg.shares()
+    except ValueError:
+        shares = []
+    if shares is not None and (len(shares) != 10 or not all(map(math.isfinite, shares)) or min(shares) < 0 or sum(shares) <= 0):
+        p.error("--class-shares takes ten numbers, one per digit, at least 0 and not all 0: 1,1,1,1,1,1,1,1,2,1")
     if cfg.twin_classifier and cfg.aux_weight <= 0:
         p.error("--twin-classifier needs the auxiliary classifier (--aux-weight above 0)")
     return cfg
@@ -175,6 +186,18 @@ def sample_grid(g: Generator, device: torch.device) -> np.ndarray:
     return grid(images_from_latents(g, z.to(device), labels.to(device)), cols=10)
 
 
+def epoch_order(labels: torch.Tensor, shares: list[float] | None, seed: int) -> torch.Tensor:
+    """The indices an epoch visits: a shuffle of all the digits, or, given each digit's share,
+    as many draws with replacement, the digit d drawn in proportion to shares[d]."""
+    gen = torch.Generator().manual_seed(seed)
+    if shares is None:
+        return torch.randperm(len(labels), generator=gen)
+    labels = labels.cpu()
+    share = torch.tensor(shares) / sum(shares)
+    per_example = (share / torch.bincount(labels, minlength=10).float())[labels]
+    return torch.multinomial(per_example, len(labels), replacement=True, generator=gen)
+
+
 def trim_log(path: Path, last_step: int) -> None:
     """Drop log lines written after the checkpoint (a crash or kill between two checkpoints):
     the resumed run writes those steps again."""
@@ -230,7 +253,7 @@ def train(cfg: Config) -> Path:
         while step < last_step:
             epoch, first = divmod(step, steps_per_epoch)
             # The epoch's shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
-            order = torch.randperm(len(data), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)).to(device)
+            order = epoch_order(labels, cfg.shares(), seed=cfg.seed * 100_003 + epoch).to(device)
             bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch, position=1, leave=False)
             G.train(); D.train()
             for i in bar:

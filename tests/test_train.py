@@ -146,8 +146,34 @@ def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["--loss", "hinge"], ["--r1-gamma", "0.05", "--r1-every", "0"], ["--r1-gamma", "-1"], ["--diversity-weight", "-1"],
-                                  ["--twin-classifier", "--aux-weight", "0"], ["--precision", "fp16"]])
+                                  ["--twin-classifier", "--aux-weight", "0"], ["--precision", "fp16"],
+                                  ["--class-shares", "1,1,1"], ["--class-shares", "1,1,1,1,1,1,1,1,-1,1"], ["--class-shares", "0,0,0,0,0,0,0,0,0,0"],
+                                  ["--class-shares", "1,1,1,1,1,1,1,1,nan,1"], ["--class-shares", "a,b"]])
 def test_bad_settings_are_refused_before_training(tmp_path, args):
     out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path / "run"), *args)
     assert out.returncode == 2 and "error:" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_class_shares_set_each_digits_share_of_an_epoch():
+    """--class-shares draws digits in the given proportions, whatever the data's own; without
+    it an epoch is a shuffle that visits every digit once. Both depend on the seed alone."""
+    from gan.train import epoch_order
+
+    labels = torch.tensor([0] * 900 + [8] * 100 + list(range(1, 8)) * 100 + [9] * 100)  # 0 is 9 times as common as 8
+    plain = epoch_order(labels, None, seed=3)
+    assert sorted(plain.tolist()) == list(range(len(labels))) and torch.equal(plain, epoch_order(labels, None, seed=3))
+    shares = [1, 1, 1, 1, 1, 1, 1, 1, 3, 1]
+    order = epoch_order(labels, shares, seed=3)
+    assert len(order) == len(labels) and torch.equal(order, epoch_order(labels, shares, seed=3))
+    drawn = torch.bincount(labels[order], minlength=10).float() / len(order)
+    assert drawn[8].item() == pytest.approx(3 / 12, abs=0.03) and drawn[0].item() == pytest.approx(1 / 12, abs=0.03)
+    assert (labels[epoch_order(labels, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0], seed=0)] == 8).all()
+
+
+def test_a_run_with_class_shares_trains(tmp_path):
+    out = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path), "--max-steps", "2", "--class-shares", "1,1,1,1,1,1,1,1,2,1")
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line)["step"] for line in (tmp_path / "train_log.jsonl").read_text().splitlines()] == [2]
+    ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert ckpt["step"] == 2 and ckpt["config"]["class_shares"] == "1,1,1,1,1,1,1,1,2,1"
