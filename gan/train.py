@@ -243,6 +243,7 @@ def train(cfg: Config) -> Path:
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # a crash mid-write never leaves a half checkpoint
 
     last_step = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
+    shares = cfg.shares()
     (out / "grids").mkdir(parents=True, exist_ok=True)  # only now: a start that fails (bad data, no checkpoint) leaves no empty folders
     log = open(out / "train_log.jsonl", "a")
     # The whole run's bar (its ETA is the one that matters), above each epoch's bar.
@@ -253,7 +254,7 @@ def train(cfg: Config) -> Path:
         while step < last_step:
             epoch, first = divmod(step, steps_per_epoch)
             # The epoch's shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
-            order = epoch_order(labels, cfg.shares(), seed=cfg.seed * 100_003 + epoch).to(device)
+            order = epoch_order(labels, shares, seed=cfg.seed * 100_003 + epoch).to(device)
             bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch, position=1, leave=False)
             G.train(); D.train()
             for i in bar:
