@@ -112,14 +112,16 @@ def evaluate_draws(C: Classifier, D: Discriminator, real: tuple, G: Generator, d
 def headline(m: dict) -> dict[str, float]:
     """The figures of one draw that a comparison of two generators rests on."""
     keys = ["fid", "kid", "inception_score", "precision", "recall", "class_accuracy", "d_roc_auc"]
-    return {**{k: m[k] for k in keys}, "per_class_fid_ratio": M.per_class_ratio(m["per_class_fid"]), "worst_class_fid": max(m["per_class_fid"])}
+    return {**{k: m[k] for k in keys}, **M.worst_digit(m["per_class_fid"])}
 
 
 def spread(results: list[dict]) -> dict[str, dict]:
-    """Each headline figure over the draws: its values, mean and standard deviation (ddof 1)."""
+    """Each headline figure over the draws: its values, mean and standard deviation (ddof 1;
+    None for a single draw, which has no spread to measure)."""
     rows = [headline(r) for r in results]
     values = {k: [r[k] for r in rows] for k in rows[0]}
-    return {k: {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1))} for k, v in values.items()}
+    return {k: {"values": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else None}
+            for k, v in values.items()}
 
 
 def calibrate(D: Discriminator, G: Generator, real: np.ndarray) -> dict:
@@ -203,10 +205,9 @@ def spread_table(draws: dict, floor: dict) -> str:
     n, n_floor = len(draws["fid"]["values"]), len(floor["fid"]["values"])
     out = [f"| metric | mean ± std over {n} draws | min | max | real-data floor over {n_floor} draws |", "|---|---|---|---|---|"]
     for key, d in draws.items():
-        f = "{:.5f}" if key == "kid" else "{:.4f}"  # KID's figures are a tenth of the others'
-        fl = floor[key]
-        out.append(f"| {key} | {f.format(d['mean'])} ± {f.format(d['std'])} | {f.format(min(d['values']))} | "
-                   f"{f.format(max(d['values']))} | {f.format(fl['mean'])} ± {f.format(fl['std'])} |")
+        f = ("{:.5f}" if key == "kid" else "{:.4f}").format  # KID's figures are a tenth of the others'
+        pm = lambda s: f(s["mean"]) + (f" ± {f(s['std'])}" if s["std"] is not None else " (one set)")
+        out.append(f"| {key} | {pm(d)} | {f(min(d['values']))} | {f(max(d['values']))} | {pm(floor[key])} |")
     return "\n".join(out)
 
 

@@ -66,7 +66,7 @@ def measure(generator: Path, C: Classifier, real_feats, real_labels, samples: in
     per_class = M.per_class_fid(real_feats, real_labels, feats, digits)
     return {"fid": M.fid(real_feats, feats), "inception_score": M.inception_score(logits)[0],
             "precision": precision, "recall": recall, "class_accuracy": M.class_accuracy(logits, digits),
-            "worst_class_fid": max(per_class), "per_class_fid_ratio": M.per_class_ratio(per_class)}
+            **M.worst_digit(per_class)}
 
 
 def frontier(run: Path, C: Classifier, real_feats, real_labels, samples: int = 10_000, again: bool = False) -> list[dict]:

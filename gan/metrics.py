@@ -108,6 +108,11 @@ def per_class_ratio(per_class: list[float]) -> float:
     return max(per_class) / float(np.median(per_class))
 
 
+def worst_digit(per_class: list[float]) -> dict[str, float]:
+    """The worst digit's FID and its ratio to the median digit's: the two are read together."""
+    return {"worst_class_fid": max(per_class), "per_class_fid_ratio": per_class_ratio(per_class)}
+
+
 def diversity(feats: torch.Tensor, n: int = 500) -> float:
     """Mean pairwise feature distance among (the first n) samples: mode collapse drives it toward 0."""
     f = feats[:n]

@@ -214,6 +214,9 @@ def train(cfg: Config) -> Path:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     images, labels = load_mnist(cfg.data_dir)
+    shares, present = cfg.shares(), sorted(set(labels.tolist()))
+    if shares and not any(shares[d] > 0 for d in present):
+        raise DataError(f"--class-shares gives a share of 0 to every digit in {cfg.data_dir} (it holds {present}): an epoch would draw nothing")
     data, labels = to_model_range(images).to(device), labels.to(device)
     steps_per_epoch = len(data) // cfg.batch_size or 1
     total_steps = cfg.epochs * steps_per_epoch
@@ -243,7 +246,6 @@ def train(cfg: Config) -> Path:
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # a crash mid-write never leaves a half checkpoint
 
     last_step = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
-    shares = cfg.shares()
     (out / "grids").mkdir(parents=True, exist_ok=True)  # only now: a start that fails (bad data, no checkpoint) leaves no empty folders
     log = open(out / "train_log.jsonl", "a")
     # The whole run's bar (its ETA is the one that matters), above each epoch's bar.

@@ -1,5 +1,7 @@
 """Each metric on cases with known answers."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -112,6 +114,10 @@ def test_draws_measure_disjoint_seeds_and_report_their_spread(studio, fixture_di
     assert "3 draws" in table and f"floor over {len(picks)} draws" in table
     assert f"| recall | {spread['recall']['mean']:.4f} ± {spread['recall']['std']:.4f} |" in table
     assert f"| {floor['recall']['mean']:.4f} ± {floor['recall']['std']:.4f} |" in table
+    # A training set that holds one floor set: its figures have no spread, and say so (not NaN).
+    one = E.spread([E.evaluate_set(C, D, real, images[picks[0]], labels[picks[0]])])
+    assert one["recall"]["std"] is None and json.loads(json.dumps(one)) == one
+    assert f"| {one['recall']['mean']:.4f} (one set) |" in E.spread_table(spread, one)
     with pytest.raises(SystemExit) as refused:
         E.main(["--draws", "0"])
     assert refused.value.code == 2

@@ -177,3 +177,15 @@ def test_a_run_with_class_shares_trains(tmp_path):
     assert [json.loads(line)["step"] for line in (tmp_path / "train_log.jsonl").read_text().splitlines()] == [2]
     ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert ckpt["step"] == 2 and ckpt["config"]["class_shares"] == "1,1,1,1,1,1,1,1,2,1"
+
+
+def test_class_shares_that_leave_nothing_to_draw_are_refused(tmp_path):
+    """Shares only for digits the data lacks: a sentence before training, not torch's error mid-run."""
+    images, labels = load_mnist(str(FIXTURE))
+    keep = labels < 8
+    np.savez(tmp_path / "no_8_or_9.npz", images=images[keep].numpy(), labels=labels[keep].numpy())
+    out = run_train("--data-dir", str(tmp_path / "no_8_or_9.npz"), "--out", str(tmp_path / "run"), "--max-steps", "2",
+                    "--class-shares", "0,0,0,0,0,0,0,0,1,1")
+    assert out.returncode == 1 and "--class-shares gives a share of 0 to every digit" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "run").exists()
+
