@@ -188,4 +188,3 @@ def test_class_shares_that_leave_nothing_to_draw_are_refused(tmp_path):
                     "--class-shares", "0,0,0,0,0,0,0,0,1,1")
     assert out.returncode == 1 and "--class-shares gives a share of 0 to every digit" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr and not (tmp_path / "run").exists()
-
