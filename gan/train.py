@@ -214,9 +214,10 @@ def train(cfg: Config) -> Path:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     images, labels = load_mnist(cfg.data_dir)
-    shares, present = cfg.shares(), sorted(set(labels.tolist()))
-    if shares and not any(shares[d] > 0 for d in present):
-        raise DataError(f"--class-shares gives a share of 0 to every digit in {cfg.data_dir} (it holds {present}): an epoch would draw nothing")
+    shares = cfg.shares()
+    if shares and not any(shares[d] > 0 for d in labels.unique().tolist()):
+        raise DataError(f"--class-shares gives a share of 0 to every digit in {cfg.data_dir} (it holds {labels.unique().tolist()}): "
+                        "an epoch would draw nothing")
     data, labels = to_model_range(images).to(device), labels.to(device)
     steps_per_epoch = len(data) // cfg.batch_size or 1
     total_steps = cfg.epochs * steps_per_epoch
