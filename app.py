@@ -31,8 +31,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import gradio as gr  # noqa: E402
 
-from gan import ui  # noqa: E402
-from gan.studio import Studio, WeightsError  # noqa: E402
+from gan.space import ui  # noqa: E402
+from gan.core.errors import WeightsError  # noqa: E402
+from gan.space.studio import Studio  # noqa: E402
 from tabs import discriminator, game, generate, lab, model, steer  # noqa: E402
 
 ui.write_gradio_images_once()

@@ -1,11 +1,21 @@
-"""MNIST GAN Studio: a class-conditional GAN on MNIST, its evaluation, and the Space's logic."""
+"""MNIST GAN Studio: a class-conditional GAN on MNIST, and the Space around it.
+
+    gan/core/     the GAN library (torch, numpy, PIL; never gradio): what a fork reads
+    gan/space/    what app.py loads: the Studio and the logic behind each tab
+    gan/makers/   synthetic uploads: photographed digits, things that are not digits
+    gan/tools/    what developers run: benchmarks, load tests, the frontier, the docs' tables
+    gan/*.py      the commands: python -m gan.train | evaluate | ship | synth | lab | project | bench
+
+Imports only go down that list's layers (core, makers, space, tools, commands); tests/test_layout.py
+keeps it so. The public surface below is what `from gan import ...` offers.
+"""
 
 import importlib
 
-# Imported on first use (PEP 562), not here: `python -m gan.<cli> --help` imports this package
-# first, and importing torch up front would make every --help take seconds.
-_EXPORTS = {"Classifier": "models", "Discriminator": "models", "Generator": "models",
-            "latents_from_seeds": "sampling", "sample": "sampling", "resolve_weights": "studio"}
+# Imported on first use (PEP 562), not here: `python -m gan.<command> --help` imports this
+# package first, and importing torch up front would make every --help take seconds.
+_EXPORTS = {"Classifier": "core.models", "Discriminator": "core.models", "Generator": "core.models",
+            "latents_from_seeds": "core.sampling", "sample": "core.sampling", "resolve_weights": "core.weights"}
 
 __all__ = sorted(_EXPORTS)
 

@@ -1,18 +1,20 @@
 """Measure a generator honestly against MNIST, beside the floor any generator could reach.
 
-    python -m gan.evaluate --weights weights --data-dir ../shared/data
+    python -m gan.evaluate --data-dir ../shared/data                          # the shipped weights, into runs/eval-weights/
+    python -m gan.evaluate --weights runs/dcgan --data-dir ../shared/data     # a training run, into runs/eval-dcgan/
 
 Draws 1,000 samples per digit (seeds 0..9,999, digit = seed % 10) and compares them with the
 10,000 MNIST test digits; 10,000 real training digits get the same treatment as the floor.
-Writes <weights>/metrics.json, calibration.json (Platt scaling of D for the app),
-training_curves.png, and real_digits.npz (test digits for the app's game), and prints a
-Markdown table. Last, the Classification Accuracy Score (gan.cas): the reference classifier
+Writes metrics.json, calibration.json (Platt scaling of D for the app), training_curves.png,
+and real_digits.npz (test digits for the app's game) into --out, and prints a Markdown table.
+Measuring never touches what ships: only `python -m gan.ship` evaluates into a weights folder
+(its checksums would no longer match, and the app would refuse to start). Last, the Classification Accuracy Score (gan.core.cas): the reference classifier
 trained on 60,000 generated digits and tested on the real test set, beside the same
 classifier trained on the 60,000 real training digits and on both (--cas-epochs 0 skips it).
 
 Every figure is of one draw of 10,000 samples, and another draw of the same generator moves
 it: --draws 5 measures four more disjoint sets of seeds and reports each figure's mean and
-standard deviation, the yardstick for any difference between two generators (README). The
+standard deviation, the yardstick for any difference between two generators. The
 floor gets draws too, from disjoint sets of real training digits (six at most in MNIST's
 60,000): what real data itself scores from one set of 10,000 to the next.
 """
@@ -25,11 +27,14 @@ import sys
 import time
 from pathlib import Path
 
+from gan.core.cli import Parser
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m gan.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", default="weights", help="folder with generator/ and discriminator/ (default: weights)")
-    p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
+
+def build_parser() -> Parser:
+    p = Parser(prog="python -m gan.evaluate", description=__doc__)
+    p.add_argument("--weights", default=None, help="folder with generator/ and discriminator/, or a Hub repo id (default: $GAN_WEIGHTS, else the shipped weights/)")
+    p.add_argument("--out", type=Path, default=None, help="where metrics.json and the app's assets go (default: runs/eval-<weights folder name>)")
+    p.add_argument("--classifier", default=None, help="reference classifier (default: the shipped weights' classifier/)")
     p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
     p.add_argument("--app-assets", action=argparse.BooleanOptionalAction, default=True,
                    help="also write calibration.json, training_curves.png and real_digits.npz for the app (default: on)")
@@ -48,11 +53,15 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from . import cas as CAS  # noqa: E402
-from . import metrics as M  # noqa: E402
-from .data import DataError, load_mnist  # noqa: E402
-from .models import Classifier, Discriminator, Generator  # noqa: E402
-from .sampling import images_from_latents, latents_from_seeds, sample  # noqa: E402
+from gan.core.data import load_mnist  # noqa: E402
+from gan.core.errors import DataError, WeightsError  # noqa: E402
+from gan.core.models import Classifier, Discriminator, Generator  # noqa: E402
+from gan.core.pixels import to_model_range  # noqa: E402
+from gan.core.sampling import images_from_latents, latents_from_seeds, sample  # noqa: E402
+from gan.core.weights import LISTING, SHIPPED, load_model, resolve_weights  # noqa: E402
+
+from .core import cas as CAS  # noqa: E402
+from .core import metrics as M  # noqa: E402
 
 SEEDS = range(0, 10_000)  # evaluation samples: the draw every quoted figure is of
 CALIBRATION_SEEDS = range(50_000, 60_000)  # fresh fakes for D's calibration and ROC AUC
@@ -61,7 +70,7 @@ CALIBRATION_SEEDS = range(50_000, 60_000)  # fresh fakes for D's calibration and
 def d_logits(D: Discriminator, images: np.ndarray) -> torch.Tensor:
     """D's label-free logits for uint8 digits."""
     with torch.inference_mode():
-        return torch.cat([D(torch.from_numpy(images[i:i + 2000]).unsqueeze(1).float().div(127.5).sub(1)) for i in range(0, len(images), 2000)])
+        return torch.cat([D(to_model_range(images[i:i + 2000])) for i in range(0, len(images), 2000)])
 
 
 def evaluate_set(C: Classifier, D: Discriminator, real: tuple, images: np.ndarray, labels: np.ndarray) -> dict:
@@ -211,16 +220,29 @@ def spread_table(draws: dict, floor: dict) -> str:
     return "\n".join(out)
 
 
+def default_out(weights: Path) -> Path:
+    """Where a measurement goes unless told: beside the training runs, never into the weights."""
+    return Path("runs") / f"eval-{Path(weights).name}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.draws < 1:
         parser.error("--draws must be at least 1")
     t0 = time.time()
-    weights = Path(args.weights)
-    G = Generator.from_pretrained(weights / "generator", strict=True).eval()
-    D = Discriminator.from_pretrained(weights / "discriminator", strict=True).eval()
-    C = Classifier.from_pretrained(args.classifier, strict=True).eval()
+    try:
+        weights = resolve_weights(args.weights)
+        out = args.out or default_out(weights)
+        if (out / LISTING).exists():
+            raise WeightsError(f"{out} is a shipped weights folder (it has {LISTING}): measuring must not rewrite it; "
+                               "give another --out (python -m gan.ship evaluates what it ships)")
+        G = load_model(Generator, weights / "generator")
+        D = load_model(Discriminator, weights / "discriminator")
+        C = load_model(Classifier, args.classifier or SHIPPED / "classifier")
+    except WeightsError as e:
+        sys.exit(f"error: {e}")
+    out.mkdir(parents=True, exist_ok=True)
     try:
         test_x, test_y = (t.numpy() for t in load_mnist(args.data_dir, train=False))
         train_x, train_y = (t.numpy() for t in load_mnist(args.data_dir, train=True))
@@ -246,15 +268,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.app_assets:
         calib = calibrate(D, G, test_x)
         result["calibration"] = {k: v for k, v in calib.items() if k != "histogram"}
-        (weights / "calibration.json").write_text(json.dumps(calib, indent=1) + "\n")
+        (out / "calibration.json").write_text(json.dumps(calib, indent=1) + "\n")
         if (weights / "train_log.jsonl").exists():
-            plot_training_curves(weights / "train_log.jsonl", weights / "training_curves.png")
+            plot_training_curves(weights / "train_log.jsonl", out / "training_curves.png")
         keep = np.random.default_rng(1).choice(len(test_x), 1000, replace=False)
-        np.savez_compressed(weights / "real_digits.npz", images=test_x[keep], labels=test_y[keep])
+        np.savez_compressed(out / "real_digits.npz", images=test_x[keep], labels=test_y[keep])
     if args.cas_epochs > 0:  # last: it reseeds torch, and the metrics above stay as they were without it
         result["cas"] = CAS.classification_accuracy_score(G, train_x, train_y, test_x, test_y, epochs=args.cas_epochs)
     result["seconds"] = round(time.time() - t0, 1)
-    (weights / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
     print(markdown_table(result))
     if "draws" in result:
         print("\n" + spread_table(result["draws"], result["floor_draws"]))
@@ -264,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"calibration: ECE {c['ece_before']:.3f} -> {c['ece_after']:.3f} (scale {c['scale']:.3f}, bias {c['bias']:.3f})")
     if "cas" in result:
         print(CAS.summary(result["cas"]))
-    print(f"wrote {weights / 'metrics.json'} in {result['seconds']} s")
+    print(f"wrote {out / 'metrics.json'} in {result['seconds']} s")
 
 
 if __name__ == "__main__":

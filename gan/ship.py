@@ -8,14 +8,15 @@ step that does. It runs STEPS below in order, each a function of the Shipment:
 
   copy_run        generator/, discriminator/, samples.png, progress.gif, train_log.jsonl from the
                   run (never its checkpoint or grids); drops what was computed for the old model
-  fit_directions  directions.json: the app's slider directions (python -m gan.directions)
-  web_export      web/: the generator and directions for the visitor's page (python -m gan.webexport)
+  fit_directions  directions.json: the app's slider directions (python -m gan.core.directions)
+  web_export      web/: the generator and directions for the visitor's page (python -m gan.space.webexport)
   evaluate        metrics.json, calibration.json, training_curves.png, real_digits.npz
                   (python -m gan.evaluate: about 4 minutes on a 2-core CPU, plus the Classification
                   Accuracy Score's three classifier trainings: 3 x 468 steps at its default --cas-epochs 1)
   verdict         verdict/: the real-vs-generated detector trained against this generator, frozen
-                  (python -m gan.verdict train: about 30 minutes on the shared 2-core CPU)
-  checksums       checksums.json, checked at start-up (python -m gan.checksums); always last
+                  (python -m gan.space.train_verdict train: about 2 minutes on a 2-core CPU)
+  model_card      README.md: the Hugging Face model card, its model-index from metrics.json
+  checksums       checksums.json, checked at start-up (python -m gan.core.weights); always last
 
 A new step is one function added to STEPS, before checksums. Then commit weights/ and the
 README's figures.
@@ -23,7 +24,6 @@ README's figures.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import time
@@ -31,12 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checksums import LISTING, write_checksums
+from gan.core.cli import Parser
+from gan.core.weights import LISTING, SHIPPED, write_checksums
 
-SHIPPED = Path(__file__).resolve().parent.parent / "weights"
 RUN_FILES = ("samples.png", "progress.gif", "train_log.jsonl")
 # Computed for the model being replaced: removed first, so a failed or skipped step leaves no stale file behind.
-DERIVED = ("directions.json", "calibration.json", "metrics.json", "training_curves.png", LISTING)
+DERIVED = ("directions.json", "calibration.json", "metrics.json", "training_curves.png", "README.md", LISTING)
 
 
 @dataclass
@@ -67,13 +67,13 @@ def copy_run(s: Shipment) -> None:
 
 
 def fit_directions(s: Shipment) -> None:
-    from . import directions
+    from .core import directions
 
     directions.main(["--weights", str(s.to)])
 
 
 def web_export(s: Shipment) -> None:
-    from .webexport import export_web
+    from gan.space.webexport import export_web
 
     if not (s.to / "directions.json").exists():  # fit_directions was skipped: no page model, rather than a stale one
         print("   no directions.json: web/ left out (the page then renders through the server)")
@@ -84,28 +84,102 @@ def web_export(s: Shipment) -> None:
 def evaluate(s: Shipment) -> None:
     from . import evaluate
 
-    evaluate.main(["--weights", str(s.to), "--classifier", str(s.to / "classifier"), "--data-dir", s.data_dir])
+    evaluate.main(["--weights", str(s.to), "--out", str(s.to), "--classifier", str(s.to / "classifier"), "--data-dir", s.data_dir])
 
 
 def verdict(s: Shipment) -> None:
-    from .verdict import train_verdict
+    from gan.space.train_verdict import train_verdict
 
     shutil.rmtree(s.to / "verdict", ignore_errors=True)  # trained for the old generator: never left stale
     train_verdict(s.to, s.data_dir)
+
+
+def model_card(s: Shipment) -> None:
+    """README.md: the Hugging Face model card, its metadata and model-index from metrics.json."""
+    import json
+
+    path = s.to / "metrics.json"
+    metrics = json.loads(path.read_text()) if path.exists() else None
+    (s.to / "README.md").write_text(card_text(metrics))
+    print(f"wrote {s.to / 'README.md'}")
+
+
+CARD_METRICS = [  # metrics.json key, model-index metric type, its name on the card, digits shown
+    ("fid", "fid", "FID (reference-classifier features)", 3), ("kid", "kid", "KID", 5),
+    ("inception_score", "inception_score", "Inception Score (reference classifier)", 3),
+    ("precision", "precision", "precision (k=3)", 3), ("recall", "recall", "recall (k=3)", 3),
+    ("class_accuracy", "accuracy", "class accuracy (digit asked for, as read)", 4),
+]
+
+
+def card_text(metrics: dict | None) -> str:
+    """The model card: YAML metadata (license, library, datasets, tags, model-index) and a short body."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    results = []
+    if metrics:
+        g = metrics["generator"]
+        results = [EvalResult(task_type="image-generation", task_name="class-conditional digit generation", dataset_type="mnist",
+                              dataset_name="MNIST", dataset_split="test", metric_type=kind, metric_name=name,
+                              metric_value=round(float(g[key]), digits)) for key, kind, name, digits in CARD_METRICS]
+        if "cas" in metrics:
+            results.append(EvalResult(task_type="image-generation", task_name="class-conditional digit generation", dataset_type="mnist",
+                                      dataset_name="MNIST", dataset_split="test", metric_type="accuracy",
+                                      metric_name="Classification Accuracy Score", metric_value=round(float(metrics["cas"]["cas"]), 4)))
+    data = ModelCardData(license="mit", library_name="mnist-gan-studio", datasets=["mnist"], model_name="mnist-gan-studio",
+                         tags=["gan", "conditional-gan", "dcgan", "mnist", "image-generation", "pytorch", "model_hub_mixin"],
+                         eval_results=results or None)
+    rows = ""
+    if metrics:
+        g, f = metrics["generator"], metrics["floor"]
+        rows = "\n".join(f"| {name} | {g[key]:.{digits}f} | {f[key]:.{digits}f} |" for key, _, name, digits in CARD_METRICS)
+        rows = ("\n## Results\n\n10,000 generated digits (seeds 0-9,999, digit = seed mod 10) against the 10,000 MNIST test "
+                "digits, beside the floor: 10,000 real training digits measured the same way.\n\n"
+                "| metric | this generator | real digits (floor) |\n|---|---:|---:|\n" + rows + "\n")
+        if "cas" in metrics:
+            rows += f"\nClassification Accuracy Score: {metrics['cas']['cas']:.2%} (trained on generated digits) against {metrics['cas']['real']:.2%} (trained on real ones).\n"
+    return f"""---
+{data.to_yaml()}
+---
+
+# MNIST GAN Studio: a class-conditional GAN for handwritten digits
+
+A class-conditional DCGAN trained on MNIST (generator 0.6 M parameters, a projection
+discriminator with an auxiliary classifier), with everything its Space loads beside it: the
+reference classifier, the real-or-generated verdict model, the digit detector, the slider
+directions and the generator exported for the browser. Trained and shipped by the MNIST GAN
+Studio project's `python -m gan.train` and `python -m gan.ship`.
+
+![rows: digits 0-9; columns: seeds 0-9](samples.png)
+
+## Use
+
+```python
+from gan import Generator, resolve_weights, sample
+folder = resolve_weights("OWNER/NAME")                           # this repository, downloaded (or a local folder)
+g = Generator.from_pretrained(folder / "generator")
+digits = sample(g, seeds=range(10), digits=7, truncation=0.8)    # uint8 [10, 28, 28], white ink on black
+```
+
+`GAN_WEIGHTS=OWNER/NAME python app.py` serves this folder in the Space.
+{rows}
+FID, KID, IS and precision/recall are computed on the features of a reference MNIST
+classifier (classifier/), not Inception's: they compare only with figures measured the same way.
+"""
 
 
 def checksums(s: Shipment) -> None:
     print(f"wrote {s.to / LISTING}: {len(write_checksums(s.to))} files")
 
 
-STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, checksums]
+STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, model_card, checksums]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m gan.ship", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> Parser:
+    p = Parser(prog="python -m gan.ship", description=__doc__)
     p.add_argument("run", type=Path, help="the training run's folder, e.g. runs/dcgan")
     p.add_argument("--data-dir", default="data", help="MNIST for the evaluation: torchvision layout or an .npz (default: data)")
-    p.add_argument("--to", type=Path, default=Path("weights"), help="the weights folder to write (default: weights)")
+    p.add_argument("--to", type=Path, default=SHIPPED, help="the weights folder to write (default: the checkout's weights/)")
     p.add_argument("--skip", action="append", default=[], choices=[step.__name__ for step in STEPS[1:]],
                    help="leave out a step (repeatable); what it would write is then absent, never stale")
     return p

@@ -2,11 +2,12 @@
 
     python -m gan.train --data-dir ../shared/data --out runs/dcgan
 
-Each step (`gan.step.train_step`, which the Space's Training lab runs too) trains D on a real
+Each step (`gan.core.step.train_step`, which the Space's Training lab runs too) trains D on a real
 batch and a fake batch (its labels are the real batch's), then trains G on D's feedback. With
 --aux-weight > 0 (the default), D also learns to name the digit of real images and G is also
 trained to make D name the digit it was asked for (AC-GAN).
-Every setting lives in `Config` below; `--help` lists them all.
+Every setting lives in `gan.core.config.Config`; `--help` lists them all, and `--recipe NAME`
+picks a named set of them (shipped, bf16-30, fast30, bf16-30-variety, quick).
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C or kill; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
 that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
@@ -16,7 +17,6 @@ with `python -m gan.ship runs/dcgan --data-dir ../shared/data`.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 import json
@@ -24,140 +24,30 @@ import math
 import signal
 import sys
 import time
-from dataclasses import dataclass, fields
 from pathlib import Path
 
-
-@dataclass
-class Config:
-    """Every setting of a run, the whole schedule included. The defaults are the recipe of the
-    shipped weights, one run (README: "Train it"); the 30-minute recipe is a set of flags
-    (README: "The 30-minute recipe")."""
-
-    data_dir: str = "data"  # torchvision MNIST layout (downloaded when missing) or an .npz with images, labels
-    out: str = "runs/default"  # where checkpoints, logs, grids and the final weights go (a run folder, never weights/)
-    arch: str = "dcgan"  # dcgan | mlp (the seed article's baseline)
-    loss: str = "bce"  # bce (non-saturating) | minimax (the original, saturating) | wgan-gp | rpgan (relativistic pairing, R3GAN's)
-    epochs: int = 96  # 5.8 million images: what the best figures took (the 30-minute recipe: 10 epochs of 32, README)
-    batch_size: int = 128  # DCGAN's; the 30-minute recipe takes 32 (more steps in a fixed time)
-    lr_g: float = 2e-4  # DCGAN's; the 30-minute recipe takes 8e-4 with betas 0 and 0.99
-    lr_d: float = 2e-4
-    beta1: float = 0.5  # DCGAN's Adam betas
-    beta2: float = 0.999
-    lr_decay_start: float = 0.5  # fraction of training after which both learning rates fall linearly to 0
-    z_dim: int = 64
-    g_width: int = 128
-    d_width: int = 64
-    d_steps: int = 1  # D updates per G update (WGAN-GP papers use 5)
-    gp_weight: float = 10.0  # WGAN-GP's lambda
-    r1_gamma: float = 0.0  # weight of the zero-centred gradient penalties on D, R1 on reals and R2 on fakes (R3GAN's gamma)
-    r1_every: int = 4  # apply them every N steps at N times the weight (StyleGAN2's lazy regularisation): a quarter of the cost
-    diversity_weight: float = 0.0  # weight of MSGAN's mode-seeking term on G: two latents of one digit should draw different digits (0: off)
-    aux_weight: float = 1.0  # weight of AC-GAN's auxiliary class loss (0: no auxiliary classifier in D)
-    aux_weight_late: float = 0.1  # the class loss's weight once digits are learnt (from aux_late_start on): lower gives back variety
-    aux_late_start: float = 0.625  # fraction of training after which aux_weight_late applies (epoch 60 of 96)
-    twin_classifier: bool = False  # TAC-GAN: a second class head in D learns G's digits, and G's class loss subtracts its loss (README)
-    ema_images: int = 88_000  # half-life of the shipped generator's moving average of G's weights, in images (a cap: see ema_rampup)
-    ema_rampup: float = 0.05  # the half-life is at most this fraction of the images seen (0: none); the cap from 1.76 million images on
-    class_shares: str = ""  # ten comma-separated weights, digit 0 to 9: each epoch draws digits in these shares, with replacement (empty: a shuffle of all)
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda | mps
-    threads: int = 0  # torch CPU threads; 0 keeps torch's default
-    precision: str = "fp32"  # fp32 | bf16: the step under bfloat16 autocast, 1.6x the images/s on CPUs with AMX (gan.bench; README)
-    log_every: int = 50  # steps between train_log.jsonl lines
-    snapshot_every: int = 0  # epochs between snapshots of the EMA generator in --out/snapshots/ (0: none), for gan.frontier
-    max_steps: int = 0  # stop after this many steps in all (0: run every epoch); for smoke tests
-    resume: bool = False  # continue from --out/checkpoint.pt
-
-    # The schedule: pure functions of the step, so a resumed run and the tests see the same values.
-    def lr_factor(self, step: int, total_steps: int) -> float:
-        """Multiplier of both learning rates: 1, then linear to 0 from lr_decay_start on."""
-        start = self.lr_decay_start * total_steps
-        return 1.0 if step < start else max(0.0, (total_steps - step) / max(1.0, total_steps - start))
-
-    def aux_weight_at(self, step: int, total_steps: int) -> float:
-        """The class loss's weight: aux_weight, then aux_weight_late from aux_late_start on."""
-        return self.aux_weight if step < self.aux_late_start * total_steps else self.aux_weight_late
-
-    def shares(self) -> list[float] | None:
-        """--class-shares as ten numbers, or None for the data's own shares."""
-        return [float(v) for v in self.class_shares.split(",")] if self.class_shares else None
-
-    def ema_beta(self, step: int) -> float:
-        """How much of the average to keep after `step` steps (StyleGAN's EMA): a half-life of
-        ema_images, shorter early on so G's random initial weights are soon forgotten."""
-        images = max(1, (step + 1) * self.batch_size)
-        half_life = min(self.ema_images, images * self.ema_rampup) if self.ema_rampup else self.ema_images
-        return 0.5 ** (self.batch_size / max(half_life, 1e-8))
-
-
-def parse_args(argv: list[str] | None = None) -> Config:
-    """Build the command line from Config: one place for every setting and its default."""
-    p = argparse.ArgumentParser(prog="python -m gan.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    comments = _field_comments()
-    for f in fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        help_ = f"{comments.get(f.name, '')} (default: {f.default})"
-        if f.type == "bool":  # --flag and --no-flag, whatever the default
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help_)
-        else:
-            p.add_argument(flag, type={"int": int, "float": float, "str": str}[f.type], default=f.default, help=help_)
-    cfg = Config(**vars(p.parse_args(argv)))
-    from .losses import LOSSES  # after parsing: --help answers without importing torch
-
-    if (cfg.arch not in ("dcgan", "mlp") or cfg.loss not in LOSSES or cfg.device not in ("auto", "cpu", "cuda", "mps")
-            or cfg.precision not in ("fp32", "bf16")):
-        p.error("--arch must be dcgan|mlp, --loss bce|minimax|wgan-gp|rpgan, --device auto|cpu|cuda|mps, --precision fp32|bf16")
-    if cfg.r1_every < 1 or cfg.r1_gamma < 0 or cfg.diversity_weight < 0:
-        p.error("--r1-every must be at least 1, --r1-gamma and --diversity-weight at least 0")
-    try:
-        shares = cfg.shares()
-    except ValueError:
-        shares = []
-    if shares is not None and (len(shares) != 10 or not all(map(math.isfinite, shares)) or min(shares) < 0 or sum(shares) <= 0):
-        p.error("--class-shares takes ten numbers, one per digit, at least 0 and not all 0: 1,1,1,1,1,1,1,1,2,1")
-    if cfg.twin_classifier and cfg.aux_weight <= 0:
-        p.error("--twin-classifier needs the auxiliary classifier (--aux-weight above 0)")
-    return cfg
-
-
-def _field_comments() -> dict[str, str]:
-    """The `# ...` comment beside each Config field, so --help and the code never disagree."""
-    import inspect
-
-    out = {}
-    for line in inspect.getsource(Config).splitlines():
-        if ":" in line and "#" in line:
-            out[line.split(":")[0].strip()] = line.split("#", 1)[1].strip()
-    return out
-
+from gan.core.config import Config, parse_args
 
 if __name__ == "__main__":
-    parse_args()  # --help and usage errors answer here, before torch is imported (0.1 s, not 3-8 s)
+    parse_args(None, __doc__)  # --help and usage errors answer here, before torch is imported (0.1 s, not 3-8 s)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from .data import DataError, load_mnist, to_model_range  # noqa: E402
-from .models import Discriminator, Generator  # noqa: E402
-from .step import build, train_step  # noqa: E402
-from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
-from .viz import grid, save_gif, upscale  # noqa: E402
+from gan.core.data import load_mnist  # noqa: E402
+from gan.core.errors import DataError  # noqa: E402
+from gan.core.models import Discriminator, Generator  # noqa: E402
+from gan.core.pixels import to_model_range  # noqa: E402
+from gan.core.sampling import images_from_latents, latents_from_seeds  # noqa: E402
+from gan.core.step import build, train_step, update_ema  # noqa: E402
+from gan.core.viz import grid, save_gif, upscale  # noqa: E402
 
 
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
     return torch.device(name)
-
-
-@torch.no_grad()
-def update_ema(ema: Generator, model: Generator, decay: float) -> None:
-    for e, m in zip(ema.parameters(), model.parameters()):
-        e.lerp_(m, 1 - decay)
-    for e, m in zip(ema.buffers(), model.buffers()):
-        e.copy_(m)
 
 
 @torch.no_grad()
@@ -229,6 +119,9 @@ def train(cfg: Config) -> Path:
     sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lambda s: cfg.lr_factor(s, total_steps))
     step, seconds = 0, 0.0
     ckpt_path = out / "checkpoint.pt"
+    if not cfg.resume and (ckpt_path.exists() or (out / "train_log.jsonl").exists()):
+        raise FileExistsError(f"{out} already holds a run ({'checkpoint.pt' if ckpt_path.exists() else 'train_log.jsonl'}): "
+                              f"add --resume to continue it, or give a new --out")
     if cfg.resume:
         if not ckpt_path.exists():
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
@@ -306,7 +199,7 @@ def train(cfg: Config) -> Path:
 
 def save_snapshot(ema: Generator, cfg: Config, device: torch.device, folder: Path, step: int, seconds: float) -> None:
     """The EMA generator as it would ship now (its own copy, batch norm re-estimated), with
-    the training seconds it cost: one point of the cost-quality frontier (gan.frontier)."""
+    the training seconds it cost: one point of the cost-quality frontier (gan.tools.frontier)."""
     g = copy.deepcopy(ema)
     recalibrate_batchnorm(g, cfg.z_dim, device)
     g.cpu().save_pretrained(folder)
@@ -338,13 +231,13 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    cfg = parse_args(argv)
+    cfg = parse_args(argv, __doc__)
     # `kill` and job schedulers stop a run with SIGTERM, and a run started in the background
     # from a script ignores Ctrl-C's SIGINT: both should still leave a checkpoint to --resume.
     signal.signal(signal.SIGTERM, _stop)
     try:
         train(cfg)
-    except (DataError, FileNotFoundError) as e:  # bad data, or --resume with no checkpoint: a sentence, not a traceback
+    except (DataError, FileNotFoundError, FileExistsError) as e:  # bad data, no checkpoint to resume, a run already there: a sentence
         sys.exit(f"error: {e}")
 
 

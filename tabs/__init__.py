@@ -8,7 +8,7 @@ import functools
 
 import gradio as gr
 
-from gan.studio import InputError
+from gan.core.errors import InputError
 
 # Gradio 6.31's Sketchpad starts (and restarts after "Clear canvas") with no tool picked, so a
 # first stroke selects text instead of drawing: pick the brush for the visitor. Poll for up to 5 s,

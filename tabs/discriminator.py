@@ -7,11 +7,11 @@ import os
 
 import gradio as gr
 
-from gan import ui
-from gan.studio import InputError, Studio
+from gan.space import ui
+from gan.core.errors import InputError
+from gan.space.studio import Studio
 
 from . import PICK_BRUSH, refuse
-
 
 
 def build(studio: Studio) -> gr.Blocks:

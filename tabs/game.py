@@ -6,8 +6,8 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from gan import ui
-from gan.studio import Studio
+from gan.space import ui
+from gan.space.studio import Studio
 
 
 def build(studio: Studio) -> gr.Blocks:

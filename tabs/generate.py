@@ -9,14 +9,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from gan import ui
-from gan.studio import MAX_FRAMES, SLIDER_RANGE, InputError, Recipe, Studio
-from gan.viz import save_gif
+from gan.space import ui
+from gan.core.directions import SLIDER_NAMES
+from gan.core.errors import InputError
+from gan.core.viz import save_gif
+from gan.space.studio import MAX_FRAMES, SLIDER_RANGE, Recipe, Studio
 
 from . import PICK_BRUSH, refuse, steer
 
-
-SLIDERS = ["thickness", "slant", "width", "height", "pc1", "pc2", "pc3", "pc4"]  # /generate's named parameters
+SLIDERS = list(SLIDER_NAMES)  # /generate's named parameters
 # Every control change is drawn in the page (web/page.js), or else rendered by the server. A seed
 # box reading None is "-" typed on the way to a number: wait for the number (no error badge).
 ASK_PAGE_OR_SERVER = ("(...v) => (v[1] === null || v[1] === '') ? undefined : window.ganWeb ? window.ganWeb.show(v)"
@@ -171,7 +172,7 @@ def build(studio: Studio) -> gr.Blocks:
         # One handler for every trigger; "always_last" drops stale frames while a drag is in flight.
         gr.on([server_render.click] + [s.release for s in [truncation, *sliders]], generate, controls, [output, recipe],
               api_name="generate", trigger_mode="always_last", concurrency_id="render", show_progress="hidden",
-              preprocess=False)  # raw values reach gan.studio, which clamps or refuses them with a clear message
+              preprocess=False)  # raw values reach gan.space.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
         gr.on([dice.click, seed.input], None, None, latent, js="() => ''")  # a new seed leaves a projected digit
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")

@@ -1,5 +1,5 @@
 """Training lab tab: train a small GAN on real MNIST digits in the Space, watch it learn, and
-break it on purpose with a preset. The work is gan.lab.run; this module wires it to the page.
+break it on purpose with a preset. The work is gan.space.lab.run; this module wires it to the page.
 API: /lab (the settings as named parameters), a stream of updates whose last one carries the
 run's per-step log."""
 
@@ -11,8 +11,8 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from gan.lab import MAX_SECONDS, MAX_STEPS, PRESET_NAMES, PRESETS, LabSettings, Update, run, signals
-from gan.studio import Studio
+from gan.space.lab import MAX_SECONDS, MAX_STEPS, PRESET_NAMES, PRESETS, LabSettings, Update, run, signals
+from gan.space.studio import Studio
 
 MAX_POINTS = 300  # per chart series: longer runs are averaged into this many points
 # What the lab has done in this process (one run at a time: the lab's lane holds one): tests

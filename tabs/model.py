@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from gan import ui
-from gan.studio import Studio
+from gan.space import ui
+from gan.space.studio import Studio
 
 # The reproduce commands wrap instead of running off a phone's screen.
 CSS = ":is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }"

@@ -1,5 +1,5 @@
 """Steer your own digit: project a drawing or an upload into the generator's latent space
-(gan/project.py), show the target, the generator's reconstruction and their difference, then
+(gan/space/projection.py), show the target, the generator's reconstruction and their difference, then
 load the projection into the Generate controls, where truncation and the latent sliders act
 on it. Lives on the Generate tab; the Discriminator tab's drawing and uploads get a "Steer
 this digit" button too (`connect`). API: /project (an image file), /morph."""
@@ -9,12 +9,12 @@ from __future__ import annotations
 import tempfile
 
 import gradio as gr
-import numpy as np
 
-from gan import ui
-from gan.project import Projection
-from gan.studio import MAX_FRAMES, InputError, Recipe, Studio
-from gan.viz import save_gif
+from gan.space import ui
+from gan.core.errors import InputError
+from gan.core.viz import save_gif
+from gan.space.projection import Projection
+from gan.space.studio import MAX_FRAMES, Recipe, Studio
 
 from . import PICK_BRUSH, refuse
 

@@ -14,14 +14,14 @@ WEIGHTS = Path(os.environ.get("GAN_WEIGHTS", ROOT / "weights"))
 
 @pytest.fixture(scope="session")
 def studio():
-    from gan.studio import Studio
+    from gan.space.studio import Studio
 
     return Studio(WEIGHTS)
 
 
 @pytest.fixture(scope="session")
 def fixture_digits():
-    from gan.data import load_mnist
+    from gan.core.data import load_mnist
 
     images, labels = load_mnist(FIXTURE)
     return images.numpy(), labels.numpy()
@@ -32,7 +32,7 @@ def app_url():
     """The real app, launched once in this process on a free loopback port."""
     os.environ.setdefault("GAN_WEIGHTS", str(WEIGHTS))
     import app
-    from gan.procs import free_port
+    from gan.tools.procs import free_port
 
     _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
     yield url.rstrip("/")

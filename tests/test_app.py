@@ -45,7 +45,7 @@ def test_same_recipe_gives_identical_bytes_and_another_seed_differs(client):
 
 
 def test_recipe_string_reproduces_the_image(client, studio):
-    from gan.studio import Recipe
+    from gan.space.studio import Recipe
 
     image, recipe = generate(client, digit=2, seed=2**32 - 1, slant=-2, pc3=0.7)
     pixels = studio.generate(Recipe.from_query(recipe, studio.slider_names))

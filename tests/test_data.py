@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from gan.data import DataError, load_mnist
+from gan.core.data import load_mnist
+from gan.core.errors import DataError
 
 from conftest import FIXTURE, ROOT
 

@@ -107,14 +107,14 @@ def test_every_import_is_in_a_requirement_file():
 def test_the_checker_sees_the_app_and_its_dependencies():
     """Guard the guard: the import walk reaches the Studio and finds what it really imports."""
     files = {p.relative_to(ROOT).as_posix() for p in app_start_files()}
-    assert {"app.py", "gan/studio.py", "gan/models.py", "gan/ui.py"} <= files
+    assert {"app.py", "gan/space/studio.py", "gan/core/models.py", "gan/space/ui.py"} <= files
     found = set().union(*(imports(ROOT / f)[0] for f in files))
     assert {"torch", "gradio", "numpy", "PIL", "huggingface_hub", "pandas"} <= found
     assert "safetensors" in requirements(ROOT / "requirements.txt")  # from_pretrained needs it; nothing imports it by name
 
 
 def project_modules() -> list[str]:
-    names = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in sorted([*(ROOT / "gan").glob("*.py"), *(ROOT / "tabs").glob("*.py")])]
+    names = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in sorted([*(ROOT / "gan").rglob("*.py"), *(ROOT / "tabs").glob("*.py")])]
     return [n.removesuffix(".__init__") for n in names] + ["app"]
 
 
@@ -124,8 +124,9 @@ def test_every_module_imports(name):
 
 
 def command_lines() -> list[str]:
-    """Every gan module that runs as `python -m gan.<name>`."""
-    return sorted(f"gan.{p.stem}" for p in (ROOT / "gan").glob("*.py") if 'if __name__ == "__main__"' in p.read_text())
+    """Every gan module that runs as `python -m gan...`."""
+    return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "gan").rglob("*.py")
+                  if 'if __name__ == "__main__"' in p.read_text())
 
 
 RUN_HELP = """
@@ -140,21 +141,22 @@ print("torch imported:", "torch" in sys.modules)
 
 
 def test_the_command_lines_are_found():
-    assert {"gan.train", "gan.evaluate", "gan.ship", "gan.checksums", "gan.loadtest", "gan.bench"} <= set(command_lines())
+    assert {"gan.train", "gan.evaluate", "gan.ship", "gan.core.weights", "gan.tools.loadtest", "gan.bench"} <= set(command_lines())
 
 
 @pytest.mark.parametrize("module", command_lines())
 def test_help_answers_without_importing_torch(module):
     out = subprocess.run([sys.executable, "-c", RUN_HELP, module], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert f"usage: python -m {module}" in out.stdout  # its real program name, not runpy's or "__main__.py"
+    name = {"gan.tools.bench": "gan.bench"}.get(module, module)  # the benchmark's command keeps its short name
+    assert f"usage: python -m {name}" in out.stdout  # its real program name, not runpy's or "__main__.py"
     assert "torch imported: False" in out.stdout
 
 
 def test_loading_weights_prints_nothing(capsys):
     """huggingface_hub 2.4's from_pretrained prints "Loading weights from local directory" once
-    per model (a bare print, not a log record); gan.models.HubModel loads without it."""
-    from gan.studio import Studio
+    per model (a bare print, not a log record); gan.core.models.HubModel loads without it."""
+    from gan.space.studio import Studio
 
     from conftest import WEIGHTS
 

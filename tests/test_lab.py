@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan.lab import MAX_SECONDS, PRESETS, LabSettings, run, run_to_end, signals
-from gan.losses import d_loss_bce, g_loss_bce, g_loss_minimax
+from gan.space.lab import MAX_SECONDS, PRESETS, LabSettings, run, run_to_end, signals
+from gan.core.losses import d_loss_bce, g_loss_bce, g_loss_minimax
 
 
 
@@ -116,7 +116,8 @@ def test_lab_streams_through_the_api(client):
 
 
 def test_the_command_line_offers_every_preset():
-    from gan.lab import PRESETS, build_parser
+    from gan.lab import build_parser
+    from gan.space.lab import PRESETS
 
     (preset,) = [a for a in build_parser()._actions if a.dest == "preset"]
     assert set(preset.choices) == set(PRESETS) | {"all"}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan import metrics as M
+from gan.core import metrics as M
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_draws_measure_disjoint_seeds_and_report_their_spread(studio, fixture_di
     """gan.evaluate --draws: draw 0 is the quoted figure (seeds 0..n-1), further draws use
     seeds of their own, and the spread lists each draw's figure with its mean and std."""
     from gan import evaluate as E
-    from gan.sampling import sample
+    from gan.core.sampling import sample
 
     images, labels = fixture_digits
     C, D, G = studio.classifier, studio.discriminator, studio.generator

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from gan import Classifier, Discriminator, Generator, latents_from_seeds, sample
-from gan.losses import (class_loss, d_loss_bce, d_loss_rpgan, d_loss_wgan, g_loss_bce, g_loss_rpgan, g_loss_wgan, gradient_penalty,
+from gan.core.losses import (class_loss, d_loss_bce, d_loss_rpgan, d_loss_wgan, g_loss_bce, g_loss_rpgan, g_loss_wgan, gradient_penalty,
                         mode_seeking_loss, zero_centred_penalty)
-from gan.sampling import MAX_SEED
+from gan.core.sampling import MAX_SEED
 
 from conftest import ROOT, WEIGHTS
 
@@ -204,7 +204,7 @@ def test_mode_seeking_loss_compares_only_samples_of_one_digit():
 def test_committed_generator_draws_the_requested_digits(studio):
     """The issue's acceptance check: the independent classifier reads >= 97% of 2,000 samples
     (seeds 0-1999, digit = seed mod 10) as the digit that was asked for."""
-    from gan.metrics import class_accuracy, embed
+    from gan.core.metrics import class_accuracy, embed
 
     digits = [s % 10 for s in range(2000)]
     images = sample(studio.generator, range(2000), digits)

@@ -8,10 +8,11 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image, ImageDraw, ImageFilter
 
-from gan.nondigits import DRAWN, TEXTURES, fonts, nondigit_cases
-from gan.photoset import CONDITIONS, photo_cases
-from gan.preprocess import ImageError, open_image, preprocess
-from gan.ui import NOT_A_DIGIT
+from gan.makers.nondigits import DRAWN, TEXTURES, fonts, nondigit_cases
+from gan.makers.photos import CONDITIONS, photo_cases
+from gan.space.preprocess import open_image, preprocess
+from gan.core.errors import ImageError
+from gan.space.ui import NOT_A_DIGIT
 
 from images import scan_of
 
@@ -49,7 +50,7 @@ def gradient_paper(w: int, h: int, top: tuple, bottom: tuple) -> Image.Image:
     return Image.fromarray(np.broadcast_to(rgb, (h, w, 3)).astype(np.uint8))
 
 
-# Drawn with PIL, unlike anything gan.photoset makes: checks that preprocessing was not fitted to it.
+# Drawn with PIL, unlike anything gan.makers.photos makes: checks that preprocessing was not fitted to it.
 def test_thick_marker_seven_on_gradient_paper(studio):
     img = gradient_paper(1200, 900, (235, 225, 200), (120, 110, 95))
     ImageDraw.Draw(img).line([(420, 250), (760, 250), (520, 720)], fill=(20, 20, 30), width=55, joint="curve")
@@ -219,7 +220,7 @@ def test_api_says_plainly_when_it_is_not_a_digit(client, tmp_path):
 
 
 def test_verdict_names_no_digit_for_a_non_digit():
-    from gan.ui import verdict_markdown
+    from gan.space.ui import verdict_markdown
 
     text = verdict_markdown({"p_real": 0.7, "digit": 8, "digit_confidence": 1.0, "is_digit": False})
     assert NOT_A_DIGIT in text and "**8**" not in text

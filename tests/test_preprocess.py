@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan.directions import measure
-from gan.preprocess import ImageError, open_image, stroke_width, to_mnist
+from gan.core.directions import measure
+from gan.space.preprocess import open_image, stroke_width, to_mnist
+from gan.core.errors import ImageError
 from images import draw_stroke_digit_one, exif_rotated_jpeg, photo_of, png_bytes, save, scan_of
 
 

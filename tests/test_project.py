@@ -1,4 +1,4 @@
-"""Projection into the generator's latent space (gan/project.py): it recovers generated digits,
+"""Projection into the generator's latent space (gan/space/projection.py): it recovers generated digits,
 is deterministic, its recipe regenerates it bit for bit, truncation/sliders/interpolation act on
 it, and /project answers a photo-like upload with a fit and a non-digit with a clear message."""
 
@@ -43,7 +43,7 @@ def test_projection_is_deterministic(studio, projection, generated):
 
 
 def test_recipe_of_a_projection_regenerates_it_bit_for_bit(studio, projection):
-    from gan.studio import Recipe
+    from gan.space.studio import Recipe
 
     query = Recipe(digit=projection.digit, z=projection.code).to_query()
     assert query.startswith("digit=4&z=") and "seed" not in query and len(query) < 200  # compact: 64 float16 in base64url
@@ -64,7 +64,8 @@ def test_truncation_sliders_and_interpolation_act_on_a_projection(studio, projec
 
 
 def test_bad_latent_codes_are_refused(studio):
-    from gan.studio import InputError, Recipe
+    from gan.space.studio import Recipe
+    from gan.core.errors import InputError
 
     for bad in ["not base64!", "AAAA", "_" * 171]:  # not base64, too short for 64 numbers, and inf/NaN values
         with pytest.raises(InputError, match="z"):
@@ -80,7 +81,7 @@ def photo_like(digit: np.ndarray, path) -> str:
 
 
 def test_api_projects_a_photo_like_upload(client, studio, fixture_digits, tmp_path):
-    from gan.studio import Recipe
+    from gan.space.studio import Recipe
 
     images, labels = fixture_digits
     i = 11
@@ -96,7 +97,7 @@ def test_api_projects_a_photo_like_upload(client, studio, fixture_digits, tmp_pa
 
 
 def test_api_refuses_a_non_digit_and_a_blank_image(client, tmp_path):
-    from gan.nondigits import FONT_DIRS, text_drawing
+    from gan.makers.nondigits import FONT_DIRS, text_drawing
 
     font = sorted(p for d in FONT_DIRS if d.exists() for p in d.glob("*.ttf"))[0]
     word = ((1 - text_drawing("hello", font, 280, np.random.default_rng(0))) * 255).astype(np.uint8)  # dark ink, no digit

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from gan.train import Config
+from gan.core.config import Config
 
 from conftest import FIXTURE, ROOT
 
@@ -83,7 +83,7 @@ def test_snapshots_make_a_frontier(tmp_path):
     assert [c["step"] for c in cost] == [2, 4, 6] and 0 < cost[0]["seconds"] <= cost[1]["seconds"] <= cost[2]["seconds"]
 
     png = tmp_path / "frontier.png"
-    out = run("gan.frontier", str(run_dir), "--data-dir", str(FIXTURE), "--samples", "500", "--plot", str(png))
+    out = run("gan.tools.frontier", str(run_dir), "--data-dir", str(FIXTURE), "--samples", "500", "--plot", str(png))
     assert out.returncode == 0, out.stderr
     rows = json.loads((run_dir / "frontier.json").read_text())
     assert [r["generator"] for r in rows] == ["snapshots/epoch_001", "snapshots/epoch_002", "generator"]
@@ -99,10 +99,10 @@ def test_frontier_plots_recorded_points_alone(tmp_path):
     point = {"minutes": 10.0, "fid": 0.3, "inception_score": 7.5, "precision": 0.8, "recall": 0.7, "class_accuracy": 0.99}
     recorded.write_text(json.dumps({"old recipe": [{"generator": "epoch 5", **point}, {"generator": "epoch 10", **point, "minutes": 20.0}]}))
     png = tmp_path / "frontier.png"
-    out = run("gan.frontier", "--recorded", str(recorded), "--plot", str(png), "--data-dir", str(tmp_path / "no-mnist-here"))
+    out = run("gan.tools.frontier", "--recorded", str(recorded), "--plot", str(png), "--data-dir", str(tmp_path / "no-mnist-here"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("| old recipe |") == 2 and png.stat().st_size > 10_000
     assert not (tmp_path / "no-mnist-here").exists()  # nothing was measured, so nothing was downloaded
 
-    out = run("gan.frontier")
+    out = run("gan.tools.frontier")
     assert out.returncode == 2 and "--recorded" in out.stderr and "Traceback" not in out.stderr

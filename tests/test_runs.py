@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from gan.checksums import verify_checksums
-from gan.studio import Studio
+from gan.core.weights import verify_checksums
+from gan.space.studio import Studio
 
 from conftest import FIXTURE, ROOT, WEIGHTS
 
@@ -40,7 +40,7 @@ def test_training_writes_a_run_folder(trained_run):
 
 
 def test_the_studio_serves_a_run_folder_as_it_is(trained_run, caplog):
-    with caplog.at_level(logging.WARNING, logger="gan.assets"):
+    with caplog.at_level(logging.WARNING, logger="gan.space.assets"):
         studio = Studio(trained_run)
     said = caplog.text
     for what in ("has no checksums.json", "using the shipped", "fitted the slider directions", "uncalibrated"):

@@ -1,4 +1,4 @@
-"""gan.studio without a UI: validation, recipes, directions, interpolation, the game, and
+"""gan.space.studio without a UI: validation, recipes, directions, interpolation, the game, and
 the refusal of weights that are missing, truncated or tampered with."""
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 import torch
 
-from gan.checksums import write_checksums
-from gan.directions import measure
-from gan.models import Classifier, Generator
-from gan.sampling import sample
-from gan.studio import InputError, Recipe, Studio, WeightsError, _load, as_float, as_int, slerp
+from gan.core.weights import write_checksums
+from gan.core.directions import measure
+from gan.core.models import Classifier, Generator
+from gan.core.sampling import sample
+from gan.space.studio import Recipe, Studio, as_float, as_int, slerp
+from gan.core.errors import InputError, WeightsError
+from gan.core.weights import load_model as _load
 
 from conftest import ROOT, WEIGHTS
 
@@ -169,7 +171,7 @@ def test_app_start_up_names_the_damaged_file(weights_copy):
 
 
 def test_committed_checksums_match():
-    from gan.checksums import verify_checksums
+    from gan.core.weights import verify_checksums
 
     assert (WEIGHTS / "checksums.json").exists()
     verify_checksums(WEIGHTS)

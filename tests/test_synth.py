@@ -1,4 +1,4 @@
-"""gan.synth writes a labelled synthetic MNIST from a generator; gan.cas trains the reference
+"""gan.synth writes a labelled synthetic MNIST from a generator; gan.core.cas trains the reference
 classifier's recipe on it and tests on real digits (the Classification Accuracy Score)."""
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ def generator():
 
 def test_synth_writes_the_requested_counts_with_the_right_labels(tmp_path, studio):
     from gan import synth
-    from gan.data import load_mnist
-    from gan.metrics import class_accuracy, embed
+    from gan.core.data import load_mnist
+    from gan.core.metrics import class_accuracy, embed
 
     out = tmp_path / "synth.npz"
     synth.main(["--per-class", "30", "--out", str(out), "--weights", str(WEIGHTS)])
     images, labels = (t.numpy() for t in load_mnist(out))  # the form --data-dir file.npz reads
     assert images.shape == (300, 28, 28) and images.dtype == np.uint8
     assert np.bincount(labels, minlength=10).tolist() == [30] * 10
-    assert labels.tolist() == [s % 10 for s in range(synth.SEED, synth.SEED + 300)]  # digit i: seed SEED + i, digit seed % 10
+    assert labels.tolist() == [s % 10 for s in range(synth.SYNTH_SEED, synth.SYNTH_SEED + 300)]  # digit i: seed SEED + i, digit seed % 10
     assert images[:, 0, 0].max() < 64 and images.max() == 255  # MNIST polarity: black background, white ink
     # The labels are what the digits show: the independent reference classifier reads them so.
     assert class_accuracy(embed(studio.classifier, images)[1], labels) >= 0.95
@@ -40,7 +40,7 @@ def test_synth_writes_the_requested_counts_with_the_right_labels(tmp_path, studi
 
 def test_a_synthetic_digit_is_redrawn_from_its_seed(tmp_path, generator):
     from gan import synth
-    from gan.sampling import sample
+    from gan.core.sampling import sample
 
     out = tmp_path / "s.npz"
     synth.main(["--per-class", "1", "--out", str(out), "--weights", str(WEIGHTS), "--seed", "7", "--psi", "0.7"])
@@ -62,7 +62,7 @@ def test_synth_refuses_what_load_mnist_could_not_read():
 
 
 def test_cas_on_a_tiny_budget(fixture_digits, generator):
-    from gan.cas import classification_accuracy_score, summary
+    from gan.core.cas import classification_accuracy_score, summary
 
     images, labels = fixture_digits
     cas = classification_accuracy_score(generator, images[:600], labels[:600], images[600:], labels[600:],
@@ -79,7 +79,7 @@ def test_cas_on_a_tiny_budget(fixture_digits, generator):
 
 def test_train_classifier_counts_steps_across_passes(fixture_digits):
     """A budget in steps runs whole passes, then a cut-short one: 25 steps over 100 digits in batches of 10."""
-    from gan.classifier import train_classifier
+    from gan.core.classifier import train_classifier
 
     images, labels = (torch.from_numpy(a[:100]) for a in fixture_digits)
     passes = []
@@ -94,7 +94,7 @@ def test_model_tab_shows_the_cas_when_metrics_json_has_it(tmp_path, studio):
     import json
     from types import SimpleNamespace
 
-    from gan import ui
+    from gan.space import ui
 
     metrics = json.loads((studio.folder / "metrics.json").read_text())
     metrics.pop("cas", None)

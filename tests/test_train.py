@@ -1,5 +1,6 @@
 """The training script on the committed 1,000-digit fixture: a real 2-step run and a resume."""
 
+import dataclasses
 import json
 import signal
 import subprocess
@@ -12,9 +13,11 @@ import torch
 from safetensors.torch import load_file
 
 from gan import train as train_mod
-from gan.data import DataError, load_mnist, to_model_range
-from gan.step import build, train_step
-from gan.models import Discriminator, Generator
+from gan.core.data import load_mnist
+from gan.core.errors import DataError
+from gan.core.pixels import to_model_range
+from gan.core.step import build, train_step
+from gan.core.models import Discriminator, Generator
 
 from conftest import FIXTURE, ROOT
 
@@ -26,7 +29,7 @@ def run_train(*args):
 def test_help_documents_every_setting():
     out = run_train("--help")
     assert out.returncode == 0
-    for f in train_mod.fields(train_mod.Config):
+    for f in dataclasses.fields(train_mod.Config):
         assert "--" + f.name.replace("_", "-") in out.stdout
 
 
@@ -188,3 +191,51 @@ def test_class_shares_that_leave_nothing_to_draw_are_refused(tmp_path):
                     "--class-shares", "0,0,0,0,0,0,0,0,1,1")
     assert out.returncode == 1 and "--class-shares gives a share of 0 to every digit" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr and not (tmp_path / "run").exists()
+
+
+def test_a_second_run_into_the_same_folder_is_refused_without_resume(tmp_path):
+    first = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "32", "--max-steps", "2", "--log-every", "1")
+    assert first.returncode == 0, first.stderr
+    log_before = (tmp_path / "train_log.jsonl").read_text()
+    again = run_train("--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "32", "--max-steps", "2")
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "already holds a run" in again.stderr and "--resume" in again.stderr and "--out" in again.stderr
+    assert (tmp_path / "train_log.jsonl").read_text() == log_before  # nothing appended, the checkpoint kept
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--precision", "bf61"], ["--precision", "'bf61'", "'fp32', 'bf16'"]),
+    (["--loss", "hinge"], ["--loss", "'hinge'", "wgan-gp"]),
+    (["--epohcs", "3"], ["unrecognized arguments: --epohcs", "did you mean --epochs?"]),
+    (["--epoch", "3"], ["unrecognized arguments: --epoch", "did you mean --epochs?"]),  # no silent abbreviation
+    (["--recipe", "bf16-31"], ["--recipe", "'bf16-31'", "bf16-30"]),
+])
+def test_a_wrong_option_is_named(args, words):
+    out = run_train("--out", "runs/never", *args)
+    assert out.returncode == 2 and all(w in out.stderr for w in words), out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1  # the error, not a usage dump around it
+
+
+def test_recipes_are_named_settings_and_flags_beside_them_win():
+    from gan.core.config import RECIPES, Config, parse_args, recipe
+
+    field_names = {f.name for f in dataclasses.fields(Config)}
+    assert {"shipped", "bf16-30", "fast30", "quick"} <= set(RECIPES) and RECIPES["shipped"] == {}
+    assert all(set(values) <= field_names for values in RECIPES.values())
+    assert parse_args([]) == Config() == recipe("shipped")
+    assert parse_args(["--recipe", "bf16-30"]) == Config(precision="bf16", epochs=70)
+    assert parse_args(["--recipe", "bf16-30", "--epochs", "5", "--seed", "1"]) == Config(precision="bf16", epochs=5, seed=1)
+    assert parse_args(["--epochs", "5", "--recipe", "fast30"]).epochs == 5  # wherever the flag stands
+    assert recipe("quick").epochs < Config().epochs
+
+
+def test_the_command_lines_loss_names_are_the_losses():
+    from gan.core.config import LOSS_NAMES
+    from gan.core.losses import LOSSES
+
+    assert set(LOSS_NAMES) == set(LOSSES)
+
+
+def test_help_shows_the_recipes_values():
+    out = run_train("--recipe", "bf16-30", "--help")
+    assert out.returncode == 0 and "(default: 70)" in out.stdout and "(default: bf16)" in out.stdout

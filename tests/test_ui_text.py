@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan import ui
-from gan.viz import grid
+from gan.space import ui
+from gan.core.viz import grid
 
 
 def test_grid_cells_are_the_grid_cut_up_with_their_captions(studio):

@@ -1,4 +1,4 @@
-"""The headline verdict (gan/verdict.py): it separates real MNIST test digits from the shipped
+"""The headline verdict (gan/space/verdict.py): it separates real MNIST test digits from the shipped
 generator's digits uploaded as exact 28x28 PNGs, says so through /score, shows its evidence,
 and loads only from checksummed safetensors."""
 
@@ -20,7 +20,7 @@ def score(client, path) -> dict:
 
 
 def test_verdict_separates_real_from_generated_28x28_pngs_through_the_api(client, studio, tmp_path):
-    from gan.metrics import roc_auc
+    from gan.core.metrics import roc_auc
 
     real = studio.real_digits[:30]  # MNIST test digits: never seen in the detector's training
     fake = studio.generate_many([(i % 10, 5_000_000 + i) for i in range(30)])  # seeds far from its training seeds
@@ -41,7 +41,7 @@ def test_a_dark_on_white_28x28_png_is_scored_on_its_exact_pixels(studio, tmp_pat
 
 
 def test_only_plain_28x28_grey_images_keep_their_exact_pixels():
-    from gan.preprocess import preprocess
+    from gan.space.preprocess import preprocess
 
     def exact_mnist(img):
         steps = preprocess(img)
@@ -59,7 +59,7 @@ def test_only_plain_28x28_grey_images_keep_their_exact_pixels():
 
 
 def test_evidence_image_marks_exactly_the_faint_grey_pixels(studio):
-    from gan.verdict import evidence_image
+    from gan.space.verdict import evidence_image
 
     digit = np.zeros((28, 28), np.uint8)
     digit[5:23, 13:15] = 255
@@ -92,9 +92,10 @@ def test_verdict_weights_are_safetensors_only_and_checksummed():
 def test_tampered_or_incomplete_verdict_weights_are_refused(tmp_path):
     from safetensors.torch import load_file, save_file
 
-    from gan.checksums import WeightsError
-    from gan.studio import Studio, _load
-    from gan.verdict import Verdict
+    from gan.core.errors import WeightsError
+    from gan.space.studio import Studio
+    from gan.core.weights import load_model as _load
+    from gan.space.verdict import Verdict
 
     copy = tmp_path / "weights"
     shutil.copytree(WEIGHTS, copy, ignore=shutil.ignore_patterns("*.gif", "*.png", "*.jsonl"))  # what checksums.json lists
@@ -112,7 +113,7 @@ def test_tampered_or_incomplete_verdict_weights_are_refused(tmp_path):
 
 def test_the_ship_step_retrains_the_verdict_for_each_new_generator():
     from gan import ship
-    from gan.verdict import train_verdict
+    from gan.space.train_verdict import train_verdict
 
     assert ship.STEPS.index(ship.copy_run) < ship.STEPS.index(ship.verdict) < ship.STEPS.index(ship.checksums)
     assert "train_verdict" in ship.verdict.__code__.co_names and callable(train_verdict)

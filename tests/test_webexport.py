@@ -1,4 +1,4 @@
-"""The page's generator (gan.webexport + web/gan.js): the committed export is the served
+"""The page's generator (gan.space.webexport + web/gan.js): the committed export is the served
 generator, the exporter notices stale files, and the JavaScript and WebAssembly kernels in
 Node draw torch's latents and the server's pixels."""
 
@@ -16,14 +16,14 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from conftest import ROOT, WEIGHTS
-from gan.sampling import latents_from_seeds
-from gan.webexport import MODEL_FILE, WEB_DIR, WEIGHTS_FILE, export_web, exported_matches, folded_generator
+from gan.core.sampling import latents_from_seeds
+from gan.space.webexport import MODEL_FILE, WEB_DIR, WEIGHTS_FILE, export_web, exported_matches, folded_generator
 
 NODE = shutil.which("node")
 
 
 def test_committed_export_is_the_served_generator():
-    # Fails when weights/generator (or directions.json) changed and `python -m gan.webexport` was not rerun.
+    # Fails when weights/generator (or directions.json) changed and `python -m gan.space.webexport` was not rerun.
     assert exported_matches(WEIGHTS) == []
 
 
@@ -105,7 +105,7 @@ def test_node_kernel_matches_the_server(studio, node_run, kernel):
 def test_node_kernel_renders_a_projected_digit_as_the_server(studio, node_run):
     """A digit steered after "Steer this digit" carries its latent (z) instead of a seed: the
     page decodes it (float16, base64url) and renders what the server renders."""
-    from gan.project import decode_latent, encode_latent
+    from gan.space.projection import decode_latent, encode_latent
 
     code = encode_latent(latents_from_seeds([7], 64)[0] * 0.9)
     cases = [{"seed": 0, "digit": d, "truncation": psi, "sliders": [s if k == 1 else 0.0 for k in range(len(studio.slider_names))], "z": code}

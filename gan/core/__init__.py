@@ -1,0 +1,1 @@
+"""The GAN library: models, losses, data, sampling, the training step and its settings, metrics. Never imports gradio."""

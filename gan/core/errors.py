@@ -1,0 +1,21 @@
+"""Every error the project raises on purpose, in one place: each is a sentence for a person.
+
+A command prints str(e) and exits 1; the Space shows it as the reason it refused."""
+
+from __future__ import annotations
+
+
+class DataError(RuntimeError):
+    """The training data is missing, unreadable or malformed."""
+
+
+class WeightsError(RuntimeError):
+    """Weights that are missing, truncated or do not match their recorded checksum."""
+
+
+class ImageError(ValueError):
+    """An upload or drawing that cannot be read as a digit; str(e) says why, for the visitor."""
+
+
+class InputError(ValueError):
+    """A request the Space refuses; str(e) is a message for the visitor."""

@@ -1,0 +1,1 @@
+"""Synthetic uploads, made deterministically: photographed digits and things that are not digits."""

@@ -1,0 +1,282 @@
+"""Benchmark the in-page generator in Chromium (Playwright, Debian's /usr/bin/chromium), against
+the same page with the page's generator blocked (every change rendered by the server, as before).
+Prints a Markdown table.
+
+    python -m gan.tools.webbench                  # about 2 minutes
+    python -m gan.tools.webbench --drags 2 --steps 10 --json w.json
+
+The app runs in its own process (`python app.py`). Latency starts at the key press's or pointer
+move's timestamp behind each slider input, and is measured two ways. "Painted": to the first
+task after the next animation frame that follows the new picture (the canvas draw in the page,
+or the `load` of the server's new <img>): the main thread has painted and committed that frame.
+"Presented" (key presses in the page only): the browser's own Event Timing `duration` of the key
+press, to the next frame presented after its handlers (what Chrome's INP uses; rounded to 8 ms
+and reported only from 16 ms up, so a press without an entry counts as 8); the page draws in
+the slider's `input` handler, so that frame holds the new digit. It adds the compositor's
+raster, draw and swap (in software: the browser runs with --disable-gpu). Chromium runs with
+Playwright's `--headless`, the new headless mode: the full browser, its frames from a 60 Hz timer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from gan.core.cli import Parser
+
+from .procs import start_app, stop, wait_ready
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+WEB_FILES = ("page.js", "gan.js", "kernel.wasm", "generator.safetensors", "model.json")
+BLOCK = ("kernel.wasm",)  # the server path: the page's generator cannot start
+RENDER_REQUEST = "/gradio_api/queue/join"
+ET_UNDER = 8  # an Event Timing duration under the 16 ms reporting threshold (rounded to 8 ms: 0 or 8)
+# For each slider input a person made (not the page's replays to Gradio): the timestamp of the key
+# press or pointer move behind it; the moments each new picture has been through a frame; and the
+# browser's Event Timing entries of key presses (Chrome gives none for `input` or `pointermove`).
+PROBE = """
+window.__bench = {input: [], drawn: [], painted: [], presented: []};
+let cause = null;
+for (const type of ['keydown', 'pointerdown', 'pointermove']) document.addEventListener(type, (e) => { if (e.isTrusted) cause = e.timeStamp; }, true);
+const after_paint = () => requestAnimationFrame(() => setTimeout(() => window.__bench.painted.push(performance.now()), 0));
+document.addEventListener('input', (e) => { if (e.isTrusted && e.target.type === 'range') { window.__bench.input.push(cause ?? e.timeStamp); cause = null; } }, true);
+new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.name === 'keydown') window.__bench.presented.push([e.startTime, e.duration]); })
+  .observe({type: 'event', durationThreshold: 16, buffered: true});
+window.addEventListener('gan-web-draw', () => { window.__bench.drawn.push(performance.now()); after_paint(); });
+document.addEventListener('load', (e) => { if (e.target.closest && e.target.closest('#output')) after_paint(); }, true);
+"""
+
+
+def latencies(page, keys: bool = False) -> dict[str, list[float]]:
+    """For each input, ms until the first canvas draw ("drawn") and the first picture through a
+    frame ("painted") after it, inputs with none left out; for key presses, their Event Timing."""
+    page.wait_for_timeout(200)  # Event Timing entries arrive after the frame is presented
+    b = page.evaluate("window.__bench")
+    entries = {round(start, 1): duration for start, duration in b["presented"]}  # startTime: the key press's timeStamp
+    out = {"presented": [entries.get(round(t, 1), ET_UNDER) for t in b["input"]] if keys else []}
+    for key in ("drawn", "painted"):
+        times, out[key] = sorted(b[key]), []
+        for t in b["input"]:
+            later = [p for p in times if p >= t]
+            if later:
+                out[key].append(later[0] - t)
+    page.evaluate("window.__bench.input = []; window.__bench.drawn = []; window.__bench.painted = []; window.__bench.presented = []")
+    return out
+
+
+def open_page(browser, url: str, blocked: bool):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.add_init_script(PROBE)
+    if blocked:
+        for name in BLOCK:
+            page.route(f"**/*{name}", lambda route: route.abort())
+    joins, sizes = [], {}
+    page.on("request", lambda r: joins.append(r.url) if RENDER_REQUEST in r.url else None)
+    page.on("response", lambda r: sizes.__setitem__(r.url, r) if r.ok else None)
+    page.goto(url)
+    page.wait_for_function("document.querySelector('#recipe textarea') && document.querySelector('#recipe textarea').value.startsWith('digit=')")
+    page.wait_for_function("window.ganWeb && (window.ganWeb.ready || window.ganWeb.error)" if not blocked else "true")
+    page.wait_for_timeout(1000)  # the page-load events settle
+    return page, joins, sizes
+
+
+def frame_intervals(page, seconds: float = 3.0) -> list[float]:
+    """ms between animation frames of the page left alone: the floor under any "painted" figure
+    (60 Hz gives 16.7; a busy machine gives the browser fewer frames)."""
+    return page.evaluate("""(ms) => new Promise((done) => {
+        const t = []; const end = performance.now() + ms;
+        const loop = (now) => { t.push(now); if (now < end) requestAnimationFrame(loop); else done(t.slice(1).map((x, i) => x - t[i])); };
+        requestAnimationFrame(loop); })""", seconds * 1000)
+
+
+def slider_box(page, name: str):
+    slider = page.get_by_label(f"range slider for {name}")
+    slider.scroll_into_view_if_needed()
+    return slider, slider.bounding_box()
+
+
+def steps(page, n: int, wait_paint: bool) -> dict[str, list[float]]:
+    """n arrow-key steps of the thickness slider (right, then back left), one at a time."""
+    slider, _ = slider_box(page, "thickness")
+    slider.focus()
+    for i in range(n):
+        before = page.evaluate("window.__bench.painted.length")
+        page.keyboard.press("ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft")
+        if wait_paint:
+            page.wait_for_function(f"window.__bench.painted.length > {before}")
+            page.wait_for_timeout(50)
+        else:
+            page.wait_for_timeout(60)
+    page.wait_for_timeout(600)
+    return latencies(page, keys=True)
+
+
+def drags(page, joins: list, n: int, moves: int, move_ms: int = 40) -> tuple[dict[str, list[float]], list[int], list[int]]:
+    """n drags of the slant slider, `moves` mouse moves each (`move_ms` apart): the move-to-paint
+    latencies, and the render requests sent during each drag and in the second after it."""
+    during, after = [], []
+    for d in range(n):
+        _, box = slider_box(page, "slant")
+        y = box["y"] + box["height"] / 2
+        x0 = box["x"] + box["width"] * 0.5
+        sign = 1 if d % 2 == 0 else -1
+        page.mouse.move(x0, y)
+        page.mouse.down()
+        sent = len(joins)
+        for m in range(1, moves + 1):
+            page.mouse.move(x0 + sign * box["width"] * 0.35 * m / moves, y)
+            page.wait_for_timeout(move_ms)
+        during.append(len(joins) - sent)
+        page.mouse.up()
+        page.wait_for_timeout(1000)
+        after.append(len(joins) - sent - during[-1])
+    return latencies(page), during, after
+
+
+# What Chrome records of a key press's way to the screen: the dispatch, the main thread's frame
+# (animation callbacks, paint, commit), and the display compositor's frame that shows it.
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline.frame", "cc", "viz", "benchmark", "toplevel"]
+
+
+def traced_steps(browser, page, n: int, path: str) -> dict[str, list[float]]:
+    """n arrow-key steps under Chrome's tracing; per key press, ms from its dispatch to the start
+    of the next main-thread frame, that frame's length, and to the first frame displayed after
+    that frame's commit (the digit on screen, as far as this headless browser has a screen)."""
+    slider, _ = slider_box(page, "thickness")
+    slider.focus()
+    browser.start_tracing(page=page, path=path, categories=TRACE_CATEGORIES)
+    for i in range(n):
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.wait_for_timeout(120)
+    browser.stop_tracing()
+    latencies(page)  # empties the probe's lists: these steps are measured from the trace only
+    events = json.loads(Path(path).read_text())["traceEvents"]
+    spans = sorted((e for e in events if e.get("ph") == "X"), key=lambda e: e["ts"])
+    at = lambda name, phases: sorted(e["ts"] for e in events if e["name"] == name and e.get("ph") in phases)
+    commits, shown = at("Commit", "XBb"), at("Display::FrameDisplayed", "Ii")
+    after = lambda times, t: next((x for x in times if x >= t), None)
+    out = {"to main frame": [], "main frame": [], "to displayed": []}
+    for key in (e for e in spans if e["name"] == "EventDispatch" and e["args"].get("data", {}).get("type") == "keydown"):
+        frame = next((e for e in spans if e["name"] == "ProxyMain::BeginMainFrame" and e["ts"] >= key["ts"]), None)
+        commit = after(commits, key["ts"])
+        screen = after(shown, commit) if commit else None
+        if frame and screen:
+            out["to main frame"].append((frame["ts"] - key["ts"]) / 1000)
+            out["main frame"].append(frame["dur"] / 1000)
+            out["to displayed"].append((screen - key["ts"]) / 1000)
+    return out
+
+
+def row(name: str, values: list[float], target: str = "", met: bool | None = None) -> dict:
+    v = np.asarray(values, float)
+    return {"name": name, "median": float(np.median(v)) if len(v) else float("nan"),
+            "p95": float(np.percentile(v, 95)) if len(v) else float("nan"), "n": int(len(v)), "target": target, "met": met}
+
+
+def page_weight(sizes: dict) -> tuple[int, int, dict[str, int]]:
+    """Bytes of the in-page generator's files as served, and gzip -6 of them (a Space's proxy
+    may compress; Gradio itself sends them as they are)."""
+    raw, packed, each = 0, 0, {}
+    for url, response in sizes.items():
+        name = url.rsplit("/", 1)[-1]
+        if name in WEB_FILES:
+            body = response.body()
+            raw, packed = raw + len(body), packed + len(gzip.compress(body, 6))
+            each[name] = len(body)
+    return raw, packed, each
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    log = tempfile.TemporaryFile()
+    proc, url = start_app(["app.py"], log, env={"GAN_WEIGHTS": args.weights} if args.weights else None)
+    rows = []
+    try:
+        wait_ready(proc, url, log)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page, joins, sizes = open_page(browser, url, blocked=False)
+            ready = page.evaluate("({at: ganWeb.readyAt, own: ganWeb.readyMs, error: ganWeb.error})")
+            if ready["error"]:
+                raise RuntimeError(f"the page's generator did not start: {ready['error']}")
+            raw, packed, each = page_weight(sizes)
+            idle_frames = frame_intervals(page)
+            page.evaluate("window.__renders = []; window.addEventListener('gan-web-draw', (e) => window.__renders.push(e.detail.renderMs))")
+            step_in_page = steps(page, args.steps, wait_paint=False)
+            with tempfile.TemporaryDirectory() as tmp:
+                traced = traced_steps(browser, page, args.traced_steps, f"{tmp}/trace.json")
+            drag_in_page, during, after = drags(page, joins, args.drags, args.moves, args.move_ms)
+            render_ms = page.evaluate("window.__renders")
+            page.context.close()
+
+            page, joins_s, _ = open_page(browser, url, blocked=True)
+            step_server = steps(page, max(args.steps // 3, 5), wait_paint=True)
+            _, during_s, _ = drags(page, joins_s, max(args.drags // 2, 1), args.moves, args.move_ms)
+            page.context.close()
+            browser.close()
+        frame = lambda v: float(np.median(v)) < 16
+        rows = [
+            row("in page: slider step (arrow key) to canvas drawn (ms)", step_in_page["drawn"]),
+            row("in page: slider step (arrow key) to painted (ms)", step_in_page["painted"], "< 16 ms", frame(step_in_page["painted"])),
+            row("in page: slider step (arrow key) to presented, Event Timing (ms)", step_in_page["presented"], "< 16 ms", frame(step_in_page["presented"])),
+            row("in page, Chrome trace: key press to the next main-thread frame (ms)", traced["to main frame"]),
+            row("in page, Chrome trace: that frame's main-thread work (ms)", traced["main frame"]),
+            row("in page, Chrome trace: key press to the frame displayed (ms)", traced["to displayed"], "< 16 ms", frame(traced["to displayed"])),
+            row(f"in page: drag move ({args.move_ms} ms apart) to canvas drawn (ms)", drag_in_page["drawn"]),
+            row(f"in page: drag move ({args.move_ms} ms apart) to painted (ms)", drag_in_page["painted"], "< 16 ms", frame(drag_in_page["painted"])),
+            row("in page: generator run, one digit (ms)", render_ms),
+            row("frame interval of the idle page (ms): the floor of 'painted'", idle_frames),
+            row("server (page generator blocked): slider step to painted (ms)", step_server["painted"]),
+            row(f"render requests during a {args.moves}-move drag ({args.move_ms} ms a move), in page", during, "0", max(during) == 0),
+            row("render requests within 1 s after the drag, in page", after),
+            row(f"render requests during a {args.moves}-move drag, server path", during_s),
+            row("in-page rendering ready, from navigation (ms)", [ready["at"]]),
+            row("in-page rendering ready, from page.js start (ms)", [ready["own"]]),
+            row("added page weight as served (KB)", [raw / 1000]),
+            row("added page weight, gzip (KB)", [packed / 1000], "< 1500 KB", packed < 1.5e6),
+        ]
+        print("files:", ", ".join(f"{k} {v / 1000:.1f} KB" for k, v in sorted(each.items())))
+    finally:
+        stop(proc)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| measurement | median | p95 | n | target | met? |", "|---|---:|---:|---:|---|---|"]
+    for r in rows:
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        lines.append(f"| {r['name']} | {r['median']:.4g} | {r['p95']:.4g} | {r['n']} | {r['target']} | {met} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = Parser(prog="python -m gan.tools.webbench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--weights", default=None, help="weights folder (default: $GAN_WEIGHTS, else weights/)")
+    p.add_argument("--steps", type=int, default=60, help="arrow-key slider steps in the page (a third as many through the server)")
+    p.add_argument("--traced-steps", type=int, default=20, help="arrow-key steps in the page under Chrome's tracing")
+    p.add_argument("--drags", type=int, default=6, help="slider drags in the page (half as many through the server)")
+    p.add_argument("--moves", type=int, default=10, help="mouse moves per drag")
+    p.add_argument("--move-ms", type=int, default=40, help="ms between a drag's moves (16: one a frame, as a hand gives)")
+    p.add_argument("--json", default=None, help="also write the rows to this file")
+    args = p.parse_args(argv)
+    load = os.getloadavg()
+    rows = run(args)
+    print(f"load average (1 min) at start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f}")
+    print(table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
