@@ -156,12 +156,12 @@ Studio project's `python -m gan.train` and `python -m gan.ship`.
 
 ```python
 from gan import Generator, resolve_weights, sample
-folder = resolve_weights("OWNER/NAME")                           # this repository, downloaded (or a local folder)
+folder = resolve_weights()                                       # a checkout's weights/; resolve_weights("<Hub repo id>") downloads a copy
 g = Generator.from_pretrained(folder / "generator")
 digits = sample(g, seeds=range(10), digits=7, truncation=0.8)    # uint8 [10, 28, 28], white ink on black
 ```
 
-`GAN_WEIGHTS=OWNER/NAME python app.py` serves this folder in the Space.
+`GAN_WEIGHTS=<this folder or its Hub repo id> python app.py` serves it in the Space.
 {rows}
 FID, KID, IS and precision/recall are computed on the features of a reference MNIST
 classifier (classifier/), not Inception's: they compare only with figures measured the same way.
