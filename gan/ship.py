@@ -24,6 +24,7 @@ README's figures.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
@@ -96,8 +97,6 @@ def verdict(s: Shipment) -> None:
 
 def model_card(s: Shipment) -> None:
     """README.md: the Hugging Face model card, its metadata and model-index from metrics.json."""
-    import json
-
     path = s.to / "metrics.json"
     metrics = json.loads(path.read_text()) if path.exists() else None
     (s.to / "README.md").write_text(card_text(metrics))

@@ -20,7 +20,8 @@ from pathlib import Path
 from .cli import Parser
 from .errors import WeightsError
 
-SHIPPED = Path(__file__).resolve().parents[2] / "weights"  # the committed weights, beside the package
+CHECKOUT = Path(__file__).resolve().parents[2]  # the repository: app.py, weights/, docs/ beside the package
+SHIPPED = CHECKOUT / "weights"  # the committed weights
 LISTING = "checksums.json"
 SUFFIXES = (".safetensors", ".json", ".npz")  # everything the app loads
 LOCAL_PREFIXES = ("runs", "weights")  # this project's own folders: a missing runs/x is a typo, not a Hub repo

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from gan.core.cli import Parser
+from gan.core.weights import CHECKOUT
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKER = re.compile(r"^<!-- table: ([A-Za-z0-9_.-]+) -->$")
 HEADER = ("<!-- Written by `python -m gan.tools.experiments` from docs/experiments.md.in and "
           "docs/experiments/*.json: edit those and rerun it, not this file. -->\n\n")
@@ -41,7 +41,7 @@ Table = dict[str, Any]
 
 def build_parser() -> Parser:
     p = Parser(prog="python -m gan.tools.experiments", description=__doc__)
-    p.add_argument("--docs", type=Path, default=ROOT / "docs", help="the docs folder (default: the checkout's docs/)")
+    p.add_argument("--docs", type=Path, default=CHECKOUT / "docs", help="the docs folder (default: the checkout's docs/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if experiments.md is out of date")
     return p
 

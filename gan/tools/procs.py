@@ -12,7 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: app.py
+from gan.core.weights import CHECKOUT
+
 
 
 def free_port() -> int:
@@ -27,7 +28,7 @@ def start_app(script: list[str], log: IO[bytes], env: dict[str, str] | None = No
     port = free_port()
     env = {**os.environ, **(env or {}), "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, *script], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, *script], cwd=CHECKOUT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}"
 
 
