@@ -1,5 +1,6 @@
-"""Discriminator tab: score uploads, a drawing or an example as real or generated, and read
-their digit. API: /score (one file), /score_files (several), /score_drawing."""
+"""Discriminator tab: judge uploads, a drawing or an example (a real MNIST digit, made by this
+GAN, or neither / can't tell) and read their digit. API: /score (one file), /score_files
+(several), /score_drawing."""
 
 from __future__ import annotations
 
@@ -7,66 +8,85 @@ import os
 
 import gradio as gr
 
-from gan.space import ui
 from gan.core.errors import InputError
+from gan.space import ui
+from gan.space.preprocess import Steps
 from gan.space.studio import Studio
 
 from . import PICK_BRUSH, refuse
 
+MAX_FILES = 32
+START = "Upload an image, draw a digit or pick an example: the verdict appears here."
+
 
 def build(studio: Studio) -> gr.Blocks:
+    examples = ui.example_files(studio)
+
+    def judged(steps: Steps) -> tuple:
+        """One upload's outputs: what the models see, the closest digit this GAN can draw, the
+        verdict, the score chart (exact 28x28 images only: the chart is of those), the
+        preprocessing strip, and the scores."""
+        result = studio.score_upload(steps)
+        fit = studio.closest(steps.digit) if result["is_digit"] else None
+        chart = ui.histogram_frame(studio.score_histogram, result["p_real"] if result.get("exact_28x28") else None)
+        return (steps.digit, None if fit is None else fit.reconstruction, ui.verdict_markdown(result, fit), chart,
+                ui.steps_strip(steps), result)
+
+    def refused(text: str) -> tuple:
+        """The outputs for an input that cannot be judged: the reason where the verdict goes,
+        every picture cleared (no error badge: the reason is the answer). The chart keeps its
+        reference curves: emptying a plot throws in the page (Gradio 6.31, measured)."""
+        return None, None, text, ui.histogram_frame(studio.score_histogram, None), None
+
     @refuse
     def score(image):
-        """Score one image file with the discriminator and the classifier."""
-        steps = studio.load_upload_steps(image)
-        result = studio.score(steps.digit[None])[0]
-        return steps.digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), result, ui.steps_strip(steps)
+        """Score one image file: the API's single-image scorer (a bad file is an API error)."""
+        seen, closest, text, chart, strip, result = judged(studio.load_upload_steps(image))
+        return seen, text, chart, result, strip, closest
 
-    def score_example(path):
-        if not path:
-            return None, "", None, None
-        digit, text, plot, _, strip = score(path)
-        return digit, text, plot, strip
+    def score_one(data) -> tuple:
+        """An example or a drawing (file path or PNG bytes): the five verdict outputs."""
+        try:
+            return judged(studio.load_upload_steps(data))[:5]
+        except InputError as e:
+            return refused(f"**{e}**")
 
-    @refuse
+    def score_example(evt: gr.SelectData):
+        return score_one(examples[evt.index][0])
+
     def score_files(files):
-        """Several uploads at once: what D sees for each, a table of scores, and the full verdict
-        (seen image, text, histogram) of the first usable one."""
-        if not files:
-            raise InputError("Upload at least one image.")
-        if len(files) > 32:
-            raise InputError(f"At most 32 images at once; got {len(files)}.")
+        """Several uploads at once: what the models see for each, a table of verdicts, and the
+        full verdict of the first usable one. Never raises: a refused file gets its reason in
+        the table, and the verdict says what to do."""
+        files = files or []
+        if len(files) > MAX_FILES:
+            return [], [], *refused(f"**At most {MAX_FILES} images at once; got {len(files)}.** Upload fewer.")
         digits, rows, first = [], [], None
         for path in files:
             name = os.path.basename(path)
             try:
-                d = studio.load_upload(path)
+                steps = studio.load_upload_steps(path)
             except InputError as e:
-                rows.append([name, None, None, None, str(e)])
+                rows.append([name, str(e), None, None])
                 continue
-            s = studio.score(d[None])[0]
-            digits.append((d, name))
-            rows.append([name, s["p_real"], s["digit"], s["digit_confidence"], "" if s["is_digit"] else ui.NOT_A_DIGIT])
-            first = first or (d, ui.verdict_markdown(s), ui.histogram_frame(studio.score_histogram, s["p_real"]))
-        return digits, rows, *(first or (None, "No usable image: see the table.", None))
+            s = studio.score_upload(steps)
+            digits.append((steps.digit, name))
+            rows.append([name, s["outcome"] if s["is_digit"] else "not a digit", s["digit"] if s["is_digit"] else None,
+                         s["p_real"] if s.get("exact_28x28") else None])
+            first = first or judged(steps)[:5]
+        return digits, rows, *(first or refused("**No usable image**: the table says why for each file."))
 
     def score_drawing(editor_value):
         """Score a Sketchpad drawing (dark strokes on white, handled like any upload). Never
-        raises: an empty or unreadable drawing clears the verdict and says why in its place
-        (an error would lay a badge over every output, on top of the previous verdict)."""
+        raises: an empty or unreadable drawing says why in the verdict's place."""
         drawing = ui.drawn_image(editor_value)
         if drawing is None:
-            return None, ui.DRAW_FIRST, None, None
-        try:
-            steps = studio.load_upload_steps(ui.png_bytes(drawing))
-        except InputError as e:
-            return None, f"**{e}**", None, None
-        result = studio.score(steps.digit[None])[0]
-        return steps.digit, ui.verdict_markdown(result), ui.histogram_frame(studio.score_histogram, result["p_real"]), ui.steps_strip(steps)
+            return refused(ui.DRAW_FIRST)
+        return score_one(ui.png_bytes(drawing))
 
     with gr.Blocks() as tab:
-        gr.Markdown("Give the discriminator your own digit: it says how likely the image is a real MNIST digit "
-                    "(calibrated), and the reference classifier says which digit it reads.")
+        gr.Markdown("Give the discriminator your own digit. The verdict says whether it is **a real MNIST digit**, "
+                    "**made by this GAN**, or **neither / can't tell**, and shows its evidence; the reference classifier says which digit it reads.")
         with gr.Row():
             with gr.Column():
                 with gr.Tab("Upload"):
@@ -78,34 +98,45 @@ def build(studio: Studio) -> gr.Blocks:
                         sketch_btn = gr.Button("Score drawing", variant="primary")
                         sketch_steer = gr.Button("Steer this digit", elem_id="sketch-steer")
                 with gr.Tab("Examples"):
-                    # An Image input makes gr.Examples show thumbnails (a File input shows file names only).
-                    example_image = gr.Image(type="filepath", label="example", interactive=False, height=160, buttons=[], elem_id="example_image")
-                    gr.Examples(ui.example_files(studio), inputs=example_image, label="real, generated, and not a digit")
+                    example_gallery = gr.Gallery([(path, caption) for path, caption in examples], label="examples: click one to judge it",
+                                                 columns=3, height="auto", allow_preview=False, object_fit="contain", elem_classes="crisp",
+                                                 buttons=[], elem_id="examples")
             with gr.Column():
-                seen = gr.Image(label="what the discriminator sees (28x28)", format="png", elem_classes="pixels", height=224, interactive=False, elem_id="seen")
-                evidence = gr.Image(label="the verdict's evidence: faint grey pixels (values 1-9) in magenta", format="png", height=224, interactive=False, elem_id="evidence")
+                verdict = gr.Markdown(START, elem_id="verdict")
+                with gr.Row():
+                    seen = gr.Image(label="what the models see (28x28)", format="png", elem_classes="pixels", height=160, min_width=90,
+                                    interactive=False, buttons=[], elem_id="seen")
+                    closest = gr.Image(label="closest digit this GAN can draw", format="png", elem_classes="pixels", height=160, min_width=90,
+                                       interactive=False, buttons=[], elem_id="closest")
+                    evidence = gr.Image(label="faint grey pixels (1-9) in magenta", format="png", height=160, min_width=90,
+                                        interactive=False, buttons=[], elem_id="evidence")
                 steps_img = gr.Image(label="how it got there: lighting removed, ink kept (white) or set aside (grey), 28x28", format="png",
-                                     height=140, interactive=False, elem_id="steps")
-                verdict = gr.Markdown(elem_id="verdict")
-                hist = gr.LinePlot(x="p_real", y="share", color="set", label="calibrated verdicts on 28x28 PNGs: real MNIST test digits vs generated digits, and yours",
+                                     height=120, interactive=False, buttons=[], elem_id="steps")
+                hist = gr.LinePlot(x="p_real", y="share", color="set",
+                                   label="the verdict model on 28x28 PNGs: real MNIST test digits vs this GAN's digits, and yours",
                                    color_map={"real": "#1f77b4", "generated": "#ff7f0e", "yours": "#d62728"},
                                    x_lim=[0, 1], elem_id="hist")
                 score_json = gr.JSON(label="scores", visible=False)
-                gallery = gr.Gallery(label="every upload, as the discriminator sees it", columns=8, height=200, object_fit="contain", elem_classes="crisp")
-                table = gr.Dataframe(headers=["file", "p_real", "digit", "confidence", "problem"], label="scores", interactive=False, elem_id="table")
+                gallery = gr.Gallery(label="every upload, as the models see it", columns=8, height=200, object_fit="contain", elem_classes="crisp")
+                table = gr.Dataframe(headers=["file", "verdict", "digit", "P(real)"], label="verdicts", interactive=False, wrap=True,
+                                     column_widths=["30%", "40%", "12%", "18%"], elem_id="table")
 
+        one = [seen, closest, verdict, hist, steps_img]  # what every way in updates: nothing stale from the previous input
         # Scoring an example or a drawing replaces the verdict: the previous uploads' gallery and table go too.
         clear_uploads = dict(fn=lambda: (None, None, None), inputs=None, outputs=[uploads, gallery, table], api_visibility="private")
-        example_image.change(score_example, example_image, [seen, verdict, hist, steps_img],
-                             api_visibility="private").then(**clear_uploads)
-        uploads.upload(score_files, uploads, [gallery, table, seen, verdict, hist], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
-        sketch_btn.click(score_drawing, sketch, [seen, verdict, hist, steps_img], api_name="score_drawing", concurrency_id="heavy",
+        # "multiple": a click while the previous example is being judged runs after it (Gradio's default, "once",
+        # drops it, and "always_last" replays the earlier click's index: both measured in chromium).
+        example_gallery.select(score_example, None, one, api_visibility="private", concurrency_id="heavy", concurrency_limit=1,
+                               trigger_mode="multiple").then(**clear_uploads)
+        uploads.upload(score_files, uploads, [gallery, table, *one], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
+        sketch_btn.click(score_drawing, sketch, one, api_name="score_drawing", concurrency_id="heavy",
                          concurrency_limit=1).then(**clear_uploads)
         draw_tab.select(None, js=PICK_BRUSH)
         sketch.clear(None, js=PICK_BRUSH)
-        # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
         seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")
+        # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
         score_input = gr.File(visible=False)
-        gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json, steps_img], api_name="score", concurrency_id="heavy", concurrency_limit=1)
+        gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json, steps_img, closest], api_name="score",
+                                       concurrency_id="heavy", concurrency_limit=1)
     tab.steer_sources = (sketch, sketch_steer, uploads, uploads_steer)  # wired by tabs.steer.connect
     return tab

@@ -23,7 +23,7 @@ def generate(client, **kwargs) -> tuple[bytes, str]:
 
 
 def score(client, path) -> dict:
-    seen, verdict, hist, result, _steps = client.predict(image=handle_file(str(path)), api_name="/score")
+    seen, verdict, hist, result, _steps, _closest = client.predict(image=handle_file(str(path)), api_name="/score")
     assert read_png(seen).shape == (28, 28)  # what the discriminator saw
     return result
 
@@ -76,13 +76,14 @@ def test_several_uploads_give_a_table(client, fixture_digits, tmp_path):
     images, labels = fixture_digits
     files = [save(scan_of(images[i]), tmp_path / f"d{i}.png") for i in range(1, 4)]  # digit 0: see above
     (tmp_path / "notes.png").write_bytes(b"not an image")
-    gallery, table, seen, verdict, _ = client.predict(files=[handle_file(str(f)) for f in files + [tmp_path / "notes.png"]],
-                                                      api_name="/score_files")
+    gallery, table, seen, closest, verdict, _, steps = client.predict(files=[handle_file(str(f)) for f in files + [tmp_path / "notes.png"]],
+                                                                      api_name="/score_files")
     rows = table["data"]
     assert [r[0] for r in rows] == ["d1.png", "d2.png", "d3.png", "notes.png"]
     assert [r[2] for r in rows[:3]] == list(labels[1:4])
-    assert "not an image" in rows[3][4] and len(gallery) == 3
+    assert "not an image" in rows[3][1] and len(gallery) == 3
     assert read_png(seen).shape == (28, 28) and f"reads a **{labels[1]}**" in verdict  # the first one in full
+    assert read_png(closest).shape == (28, 28) and read_png(steps).shape[1] > 28  # with its closest digit and its strip
 
 
 # ------------------------------------------------------------------------ hostile uploads

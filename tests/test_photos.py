@@ -172,7 +172,7 @@ def test_noise_is_not_read_as_a_digit(studio):
 
 
 def score_api(client, path):
-    seen, verdict, _, result, steps = client.predict(image=handle_file(str(path)), api_name="/score")
+    seen, verdict, _, result, steps, _closest = client.predict(image=handle_file(str(path)), api_name="/score")
     return seen, verdict, result, steps
 
 

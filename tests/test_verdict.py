@@ -2,6 +2,7 @@
 generator's digits uploaded as exact 28x28 PNGs, says so through /score, shows its evidence,
 and loads only from checksummed safetensors."""
 
+import io
 import json
 import shutil
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from gradio_client import handle_file
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from conftest import WEIGHTS
 from images import save, scan_of
@@ -74,12 +75,132 @@ def test_evidence_image_marks_exactly_the_faint_grey_pixels(studio):
 
 
 def test_a_resampled_upload_is_flagged_as_such(studio, fixture_digits, tmp_path):
-    """A real digit enlarged as a scan has lost its pixel evidence: the detector says so
-    rather than calling it generated with confidence."""
+    """A real digit enlarged as a scan has lost its pixel evidence: the verdict says it cannot
+    tell, and its p_real stays near chance rather than confidently wrong."""
+    from gan.space.verdict import NEITHER
+
     images, _ = fixture_digits
-    results = [studio.score(studio.load_upload(save(scan_of(images[i]), tmp_path / f"scan{i}.png"))[None])[0] for i in range(10)]
+    results = [studio.score_upload(studio.load_upload_steps(save(scan_of(images[i]), tmp_path / f"scan{i}.png"))) for i in range(10)]
     assert sum(r["p_pixels_intact"] < 0.5 for r in results) >= 8
-    assert all(r["p_real"] > 0.1 for r in results)  # not confidently wrong
+    assert all(r["outcome"] == NEITHER and not r["exact_28x28"] for r in results)
+    assert all(0.2 < r["p_real"] < 0.8 for r in results)
+
+
+# ---------------------------------------------------------------------------- the three outcomes
+
+
+def judged(studio, data) -> dict:
+    return studio.score_upload(studio.load_upload_steps(data))
+
+
+def stroke(side: int, length: float, width: int, slant: float = 0.0) -> bytes:
+    """One straight pen stroke, dark on a white canvas, as the Sketchpad draws it."""
+    from images import png_bytes
+
+    img = Image.new("L", (side, side), 255)
+    top, bottom = side * (1 - length) / 2, side * (1 + length) / 2
+    ImageDraw.Draw(img).line([(side / 2 - slant * side, top), (side / 2 + slant * side, bottom)], fill=0, width=width)
+    return png_bytes(img)
+
+
+@pytest.mark.parametrize("length,width,slant", [(0.7, 12, 0.0), (0.3, 12, 0.0), (0.9, 40, 0.05), (0.5, 4, -0.08), (0.8, 25, 0.0)])
+def test_a_vertical_stroke_is_never_called_generated(studio, length, width, slant):
+    from gan.space.verdict import GENERATED
+
+    result = judged(studio, stroke(280, length, width, slant))
+    assert result["outcome"] != GENERATED
+    assert "made by this GAN" not in ui_text(result).split("\n")[0]  # the headline
+
+
+def ui_text(result) -> str:
+    from gan.space.ui import verdict_markdown
+
+    return verdict_markdown(result)
+
+
+def test_drawn_digits_and_photos_are_never_called_generated_and_are_read(studio, fixture_digits):
+    from gan.makers.drawings import KINDS, drawing_cases
+    from gan.makers.photos import photo_cases
+    from gan.space.verdict import GENERATED, NEITHER
+
+    images, labels = fixture_digits
+    cases = [(c.data, c.label) for c in drawing_cases(images, labels, 4, seed=3)]
+    cases += [(c.jpeg, c.label) for c in photo_cases(images, labels, 1, seed=3)]
+    results = [judged(studio, data) for data, _ in cases]
+    assert len(cases) == 4 * len(KINDS) + 12
+    assert not any(r["outcome"] == GENERATED for r in results)
+    assert all(r["outcome"] == NEITHER for r in results)
+    assert np.mean([r["digit"] == y for r, (_, y) in zip(results, cases)]) >= 0.9
+
+
+def test_a_person_made_28x28_image_is_never_called_generated(studio, fixture_digits):
+    """A digit drawn in a pixel editor at 28x28 arrives pixel-exact, but carries none of the
+    generator's fingerprint (no faint grey fringe) and is not laid out as MNIST's are."""
+    from gan.makers.drawings import drawing_cases
+    from gan.space.verdict import GENERATED, REAL
+
+    images, labels = fixture_digits
+    made = []
+    for case in drawing_cases(images, labels, 6, seed=4, kinds=["mouse", "touch", "marker"]):
+        small = Image.open(io.BytesIO(case.data)).convert("L")
+        made += [255 - np.asarray(small.resize((28, 28), resample)) for resample in (Image.NEAREST, Image.BOX)]
+    made += [np.where(images[:20] > 127, 255, 0).astype(np.uint8)[i] for i in range(20)]  # MNIST digits made binary
+    results = studio.score(np.stack(made))
+    assert not any(r["outcome"] == GENERATED for r in results)
+    assert np.mean([r["outcome"] == REAL for r in results]) < 0.2
+
+
+def test_each_outcome_appears_for_the_inputs_that_should_produce_it(studio, fixture_digits, tmp_path):
+    from gan.space.verdict import GENERATED, NEITHER, REAL
+
+    images, _ = fixture_digits
+    fake = studio.generate_many([(d, 6_000_000 + d) for d in range(10)])
+    real = [judged(studio, save(Image.fromarray(d), tmp_path / f"real{i}.png")) for i, d in enumerate(images[:10])]
+    made = [judged(studio, save(Image.fromarray(255 - d), tmp_path / f"fake{i}.png")) for i, d in enumerate(fake)]
+    assert all(r["outcome"] == REAL for r in real), [r["why"] for r in real]
+    assert all(r["outcome"] == GENERATED for r in made), [r["why"] for r in made]
+    resized = judged(studio, save(Image.fromarray(255 - fake[3]).resize((140, 140), Image.BICUBIC), tmp_path / "resized.png"))
+    assert resized["outcome"] == NEITHER and "resized" in resized["why"]
+    jpeg = judged(studio, save(Image.fromarray(fake[4]), tmp_path / "fake.jpg", quality=80))
+    assert jpeg["outcome"] == NEITHER and "can't tell" in jpeg["why"]
+
+
+def test_the_judgement_needs_the_fingerprint_and_mnist_format(studio):
+    from gan.space.verdict import GENERATED, NEITHER, REAL, judge
+
+    base = {"is_digit": True, "p_pixels_intact": 0.99, "faint_grey_pixels": 30, "p_real": 0.01}
+    assert judge(base, exact=True, formatted=True)[0] == GENERATED
+    assert judge({**base, "faint_grey_pixels": 0}, exact=True, formatted=True)[0] == NEITHER  # no fingerprint, no "generated"
+    assert judge(base, exact=False, formatted=True)[0] == NEITHER  # resampled: never "generated"
+    assert judge({**base, "p_pixels_intact": 0.1}, exact=True, formatted=True)[0] == NEITHER
+    real = {**base, "p_real": 0.97, "faint_grey_pixels": 2}
+    assert judge(real, exact=True, formatted=True)[0] == REAL
+    assert judge(real, exact=True, formatted=False)[0] == NEITHER  # not laid out as MNIST's digits are
+    assert judge({**real, "p_real": 0.5}, exact=True, formatted=True)[0] == NEITHER
+    assert judge({**real, "is_digit": False}, exact=True, formatted=True)[0] == NEITHER
+
+
+def test_examples_captions_agree_with_their_verdicts(studio):
+    from gan.space.ui import example_files
+    from gan.space.verdict import GENERATED, NEITHER, REAL
+
+    expected = {"real MNIST": REAL, "made by this GAN": GENERATED, "drawing": NEITHER, "not a digit": NEITHER}
+    examples = example_files(studio)
+    assert len({caption for _, caption in examples}) == 4
+    for path, caption in examples:
+        result = judged(studio, path)
+        assert result["outcome"] == next(v for k, v in expected.items() if k in caption), (caption, result["why"])
+        assert result["is_digit"] == ("not a digit" not in caption), caption
+
+
+def test_api_score_returns_the_judgement_and_the_closest_digit(client, fixture_digits, tmp_path):
+    from gan.space.verdict import NEITHER
+
+    _, verdict, _, result, _, closest = client.predict(image=handle_file(str(save(Image.open(io.BytesIO(stroke(280, 0.7, 12))), tmp_path / "one.png"))),
+                                                       api_name="/score")
+    assert result["outcome"] == NEITHER and result["digit"] == 1
+    assert np.asarray(Image.open(closest).convert("L")).shape == (28, 28)
+    assert "discriminator" in verdict and "near chance" in verdict
 
 
 def test_verdict_weights_are_safetensors_only_and_checksummed():

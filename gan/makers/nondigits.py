@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from gan.core.cli import Parser
 
+from .drawings import PENS, pen_drawing, png_bytes, skeleton
 from .photos import CONDITIONS, photograph
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
@@ -105,6 +106,14 @@ def text_drawing(text: str, font_path: Path, side: int, rng: np.random.Generator
     if warp:
         img = _wobble(img, rng)
     return _done(img.rotate(rng.uniform(-10, 10), Image.BILINEAR))
+
+
+def glyph(text: str, font_path: Path, rng: np.random.Generator, side: int = 112) -> np.ndarray:
+    """A glyph's filled shape (bool [side, side]), tilted a little: what a hand traces."""
+    img, draw = _canvas(side)
+    font = ImageFont.truetype(str(font_path), int(side * 0.8))
+    draw.text((side / 2, side / 2), text, fill=255, font=font, anchor="mm")
+    return np.asarray(img.rotate(rng.uniform(-12, 12), Image.BILINEAR)) > 127
 
 
 def _wobble(img: Image.Image, rng: np.random.Generator) -> Image.Image:
@@ -344,12 +353,12 @@ def texture(name: str, rng: np.random.Generator) -> Image.Image:
 DRAWN = {
     "train": ["letter", "word", "walk scribble", "triangle", "square", "star", "hatching", "uniform noise",
               "hexagon", "diamond", "envelope", "tree", "flower", "cloud", "spiral",
-              "hand letter", "coil", "outline drawing"],
-    "test": ["letter", "word", "curve scribble", "pentagon", "arrow", "heart", "sun", "smiley", "house", "gaussian noise", "blank page"],
+              "hand letter", "coil", "outline drawing", "drawn letter"],
+    "test": ["letter", "drawn letter", "word", "curve scribble", "pentagon", "arrow", "heart", "sun", "smiley", "house", "gaussian noise", "blank page"],
 }
 TEXTURES = {"train": ["stripes", "checker", "smooth field", "paper"], "test": ["wood", "fabric", "gradient", "blobs"]}
 # Training needs more of the broad families (52 letters in many fonts; drawings of anything).
-TRAIN_SHARE = {"letter": 4, "hand letter": 6, "word": 2, "coil": 3, "outline drawing": 6, "smooth field": 3, "paper": 2}
+TRAIN_SHARE = {"letter": 4, "hand letter": 6, "drawn letter": 24, "word": 2, "coil": 3, "outline drawing": 6, "smooth field": 3, "paper": 2}
 
 
 def _drawing(kind: str, split: str, rng: np.random.Generator) -> tuple[Callable[[int, float], np.ndarray], str]:
@@ -396,6 +405,12 @@ def nondigit_cases(n_per_kind: int, split: str = "test", seed: int = 0) -> list[
                 buf = io.BytesIO()
                 texture(kind, rng).save(buf, format="JPEG", quality=int(rng.integers(60, 95)))
                 cases.append(NonDigit(kind, buf.getvalue()))
+                continue
+            if kind == "drawn letter":  # on a Sketchpad or with a pen: large and dark on white
+                font = fonts(split)[int(rng.integers(len(fonts(split))))]
+                text = LETTERS[int(rng.integers(len(LETTERS)))]
+                lines = skeleton(glyph(text, font, rng))
+                cases.append(NonDigit(kind, png_bytes(pen_drawing(lines, str(rng.choice(list(PENS))), rng)), text))
                 continue
             draw, text = _drawing(kind, split, rng)
             if kind != "blank page" and rng.random() < 0.5:

@@ -27,7 +27,7 @@ from . import assets
 from .detector import DigitDetector, looks_like_digit
 from .preprocess import Steps, open_image, preprocess
 from .projection import Projection, decode_latent, project
-from .verdict import Verdict
+from .verdict import Verdict, judge, mnist_formatted
 
 SLIDER_RANGE = 3.0
 TRUNCATION_RANGE = (0.0, 1.5)
@@ -274,13 +274,17 @@ class Studio:
         return ""
 
     @torch.inference_mode()
-    def score(self, digits: np.ndarray) -> list[dict]:
+    def score(self, digits: np.ndarray, exact: bool | list[bool] = True) -> list[dict]:
         """uint8 [N, 28, 28] (MNIST polarity) -> per image: `p_real` from the verdict model
         (gan/space/verdict.py) with its evidence (`p_pixels_intact`, `faint_grey_pixels`, the
         histogram's and the CNN's shares of its logit), `p_real_gan_d` (calibrated) and
-        `gan_d_logit` from the GAN's own D's label-free head, the classifier's digit guess, and
-        `is_digit`: whether the image looks like a handwritten digit at all (gan.space.detector)."""
+        `gan_d_logit` from the GAN's own D's label-free head, the classifier's digit guess,
+        `is_digit`: whether the image looks like a handwritten digit at all (gan.space.detector),
+        and the judgement: `outcome` (verdict.REAL, GENERATED or NEITHER), `why`, and `exact_28x28`.
+        `exact`: whether each image reached us pixel-exact (an upload's Steps.passthrough; True
+        for arrays handed over directly): only then can its origin show in its pixels."""
         digits = np.array(digits, np.uint8)  # a writable copy: torch.from_numpy warns on the read-only arrays callers may pass
+        exact = [exact] * len(digits) if isinstance(exact, bool) else list(exact)
         x = to_model_range(digits)
         logits = self.discriminator(x)
         a, b = self.calibration
@@ -288,9 +292,27 @@ class Studio:
         probs = torch.softmax(self.classifier(x), 1)
         conf, digit = probs.max(1)
         is_digit = looks_like_digit(self.digit_detector, digits)
-        verdicts = self.verdict.explain(digits) if self.verdict is not None else [{"p_real": round(float(p), 4)} for p in p_gan_d]
-        return [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4),
-                 "is_digit": bool(k)} for v, p, d, c, l, k in zip(verdicts, p_gan_d, digit, conf, logits, is_digit)]
+        verdicts = self.verdict.explain(digits, [not e for e in exact]) if self.verdict is not None else [{"p_real": round(float(p), 4)} for p in p_gan_d]
+        results = [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4),
+                    "is_digit": bool(k)} for v, p, d, c, l, k in zip(verdicts, p_gan_d, digit, conf, logits, is_digit)]
+        if self.verdict is not None:  # (a training run has no verdict model yet: p_real is its D's, and no judgement is made)
+            for r, d, e in zip(results, digits, exact):
+                r["exact_28x28"] = bool(e)
+                r["outcome"], r["why"] = judge(r, e, mnist_formatted(d))
+        return results
+
+    def score_upload(self, steps: Steps) -> dict:
+        """One preprocessed upload's score (see `score`), judged with what preprocessing knows:
+        whether its pixels arrived exactly as they were made."""
+        return self.score(steps.digit[None], exact=steps.passthrough)[0]
+
+    def closest(self, digit: np.ndarray) -> Projection | None:
+        """The closest digit this generator can draw to a 28x28 digit (its projection), or None
+        for what is not a digit."""
+        try:
+            return self.project(digit)
+        except InputError:
+            return None
 
     # -------------------------------------------------------------- game
 

@@ -123,6 +123,7 @@ def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.nd
     from gan.core.data import load_mnist
     from gan.core.models import Generator
     from gan.core.sampling import sample
+    from gan.makers.drawings import drawing_cases
     from gan.makers.photos import photo_cases
 
     images, labels = load_mnist(data_dir, train=True)
@@ -134,10 +135,14 @@ def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.nd
     # Enough photos (720) that the threshold keeps photographed digits too, not only MNIST's own.
     photos = through_preprocessing([c.jpeg for c in photo_cases(images[pick[14500:]], labels[pick[14500:]], 60, seed=7)])
     print(f"{len(photos)} photographed digits preprocessed", flush=True)
+    # Digits drawn as visitors draw them (mouse, touch, marker, thin pen, one-stroke 1s): solid
+    # even strokes that neither MNIST nor a photo has, and letters drawn the same way are negatives.
+    drawn = through_preprocessing([c.data for c in drawing_cases(images[pick[20000:]], labels[pick[20000:]], 300, seed=7)])
+    print(f"{len(drawn)} drawn digits preprocessed", flush=True)
     generator = load_model(Generator, weights / "generator")
     generated = sample(generator, [int(s) for s in rng.integers(0, 2**31 - 1, 3000)], [int(d) for d in rng.integers(0, 10, 3000)])
-    print(f"digits: {len(real)} real, {len(scans)} scanned, {len(photos)} photographed, {len(generated)} generated")
-    return np.concatenate([real, scans, photos, generated])
+    print(f"digits: {len(real)} real, {len(scans)} scanned, {len(photos)} photographed, {len(drawn)} drawn, {len(generated)} generated")
+    return np.concatenate([real, scans, photos, drawn, generated])
 
 
 def _jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:

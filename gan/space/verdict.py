@@ -101,27 +101,91 @@ class Verdict(HubModel):
         hist, cnn = self.parts(digits)
         return hist + cnn
 
-    def platt_for(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each digit's Platt (scale, bias), chosen by its pixels-intact logit [N, 2] -> [N], [N]."""
-        ab = torch.where((logits[:, 1] >= 0)[:, None], self.platt, self.platt_resampled)
+    def platt_for(self, logits: torch.Tensor, resampled: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each digit's Platt (scale, bias), chosen by its pixels-intact logit [N, 2] -> [N], [N];
+        `resampled` [N] (bool) marks digits known to be resampled, whatever the head says."""
+        intact = logits[:, 1] >= 0
+        if resampled is not None:
+            intact &= ~resampled
+        ab = torch.where(intact[:, None], self.platt, self.platt_resampled)
         return ab[:, 0], ab[:, 1]
 
-    def p_real(self, logits: torch.Tensor) -> torch.Tensor:
+    def p_real(self, logits: torch.Tensor, resampled: torch.Tensor | None = None) -> torch.Tensor:
         """Calibrated P(real MNIST) from raw logits [N, 2]."""
-        a, b = self.platt_for(logits)
+        a, b = self.platt_for(logits, resampled)
         return torch.sigmoid(a * logits[:, 0] + b)
 
     @torch.inference_mode()
-    def explain(self, digits: np.ndarray) -> list[dict]:
+    def explain(self, digits: np.ndarray, resampled: list[bool] | None = None) -> list[dict]:
         """Per digit: calibrated p_real, p_pixels_intact, the faint-pixel count, and how much
-        of the verdict's (calibrated) logit came from the histogram and from the CNN."""
+        of the verdict's (calibrated) logit came from the histogram and from the CNN. Digits
+        known to be resampled (`resampled`; the head may be fooled by drawings unlike anything
+        it was trained on) are calibrated as resampled: what little evidence survives."""
         t = torch.from_numpy(np.ascontiguousarray(digits, np.uint8)).reshape(-1, 28, 28)
+        known = None if resampled is None else torch.tensor(resampled, dtype=torch.bool)
         hist, cnn = self.parts(t)
         logits = hist + cnn
-        a, b = self.platt_for(logits)
-        p_real = self.p_real(logits)
+        a, b = self.platt_for(logits, known)
+        p_real = self.p_real(logits, known)
         p_intact = torch.sigmoid(logits[:, 1])
         faint = faint_mask(t.numpy()).sum((1, 2))
         return [{"p_real": round(float(p), 4), "p_pixels_intact": round(float(q), 4), "faint_grey_pixels": int(f),
                  "from_histogram": round(float(a * h), 3), "from_cnn": round(float(a * c + b), 3)}
                 for p, q, f, h, c, a, b in zip(p_real, p_intact, faint, hist[:, 0], cnn[:, 0], a, b)]
+
+
+# ---------------------------------------------------------------------------- the judgement
+# Three outcomes a visitor understands. The model above can only see origin in pixels that
+# arrived exactly as they left their maker, so the judgement asks first whether they did.
+
+REAL, GENERATED, NEITHER = "a real MNIST digit", "made by this GAN", "neither / can't tell"
+CONFIDENT = 0.8  # calibrated p_real at or above which (or at or below 1 - it) the verdict commits
+# "Made by this GAN" needs the generator's fingerprint itself: every one of 2,000 fresh generated
+# digits has at least 12 faint grey pixels (0.1th percentile), while a person's 28x28 drawing
+# has none, and the model, shown such an image, is arbitrary (it calls 30% of them generated).
+MIN_FINGERPRINT = 8
+# "A real MNIST digit" needs MNIST's own format: every MNIST digit's ink spans exactly 20 pixels
+# (its longer side; LeCun's 20x20 box) with its centre of mass within a pixel of the centre.
+# Person-made 28x28 images almost never do (their median span is 15-17), and the model calls
+# half of them real when they reach it.
+MNIST_BOX, MAX_CENTRE_OFFSET = 20, 1.5
+
+
+def mnist_formatted(digit: np.ndarray) -> bool:
+    """Whether a uint8 [28, 28] digit is laid out as MNIST lays its digits out (20 px box,
+    centred by mass)."""
+    digit = np.asarray(digit)
+    ys, xs = np.nonzero(digit)
+    if len(ys) == 0:
+        return False
+    span = max(ys.max() - ys.min(), xs.max() - xs.min()) + 1
+    w = digit.astype(np.float64)
+    centre = np.array([(w.sum(1) * np.arange(28)).sum(), (w.sum(0) * np.arange(28)).sum()]) / w.sum()
+    return abs(int(span) - MNIST_BOX) <= 1 and float(np.abs(centre - 13.5).max()) <= MAX_CENTRE_OFFSET
+
+
+def judge(evidence: dict, exact: bool, formatted: bool) -> tuple[str, str]:
+    """(outcome, why) for one scored image: `evidence` is one of Verdict.explain's dicts (with
+    the detector's `is_digit`), `exact` whether the upload reached us as a pixel-exact 28x28
+    image (no resampling on our side), `formatted` its mnist_formatted()."""
+    if not evidence.get("is_digit", True):
+        return NEITHER, "not a digit: it does not look like handwriting, so neither real MNIST nor this GAN's output"
+    if not exact:
+        return NEITHER, ("not this GAN's output as it stands: the generator makes 28x28 images, and this one was resized on "
+                         "its way here (a drawing, a photo, a scan or a resized copy). Resizing erases the pixel-level "
+                         "fingerprint, so a resized copy of a generated digit cannot be told from anything else")
+    if evidence["p_pixels_intact"] < 0.5:
+        return NEITHER, ("can't tell: a 28x28 image, but its pixels were re-encoded (JPEG, a filter), which erases the "
+                         "fingerprint the verdict reads")
+    p, faint = evidence["p_real"], evidence["faint_grey_pixels"]
+    if p <= 1 - CONFIDENT and faint >= MIN_FINGERPRINT:
+        return GENERATED, f"the generator's fingerprint: {faint} faint grey pixels around the strokes, and the verdict model agrees"
+    if p >= CONFIDENT and formatted:
+        return REAL, "MNIST's own pixels: its anti-aliased strokes in a 20-pixel box, and none of the generator's fingerprint"
+    if p <= 1 - CONFIDENT:
+        return NEITHER, (f"can't tell: the verdict model leans generated, but the image has only {faint} faint grey pixels, "
+                         "too few for the generator's fingerprint (a 28x28 image made some other way)")
+    if p >= CONFIDENT:
+        return NEITHER, ("can't tell: no generator fingerprint, but it is not laid out as MNIST's digits are (a 20-pixel box, "
+                         "centred): a 28x28 image made some other way")
+    return NEITHER, f"can't tell: the evidence is mixed (P(real) = {p:.2f})"

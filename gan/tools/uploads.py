@@ -1,8 +1,10 @@
-"""How the Space reads uploads people make: photographed digits (gan.makers.photos) and
-things that are not digits (gan.makers.nondigits), each scored through the real Studio.
+"""How the Space reads uploads people make: photographed digits (gan.makers.photos), drawn
+digits (gan.makers.drawings) and things that are not digits (gan.makers.nondigits), each
+scored through the real Studio.
 
     python -m gan.tools.uploads --photos --data-dir ../shared/data      # read-right and flagged shares per photo condition
     python -m gan.tools.uploads --nondigits --data-dir ../shared/data   # flagged shares: test non-digits, the 10,000 MNIST test digits
+    python -m gan.tools.uploads --verdict --data-dir ../shared/data --out docs/verdict_uploads.json   # the judgement per kind of input, and each evidence's AUC
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ def build_parser() -> Parser:
     p = Parser(prog="python -m gan.tools.uploads", description=__doc__)
     p.add_argument("--photos", action="store_true", help="score photo-like test digits, per condition")
     p.add_argument("--nondigits", action="store_true", help="score test-split non-digits and the MNIST test digits")
+    p.add_argument("--verdict", action="store_true", help="judge every kind of input a visitor brings; each evidence's ROC AUC")
+    p.add_argument("--per-kind-verdict", type=int, default=100, help="inputs of each kind for --verdict (photos: this many in all)")
+    p.add_argument("--out", default=None, help="also write --verdict's figures to this JSON file")
     p.add_argument("--data-dir", default="data", help="MNIST: torchvision layout or .npz (default: data)")
     p.add_argument("--weights", default=None, help="weights folder or Hub repo id (default: the shipped weights)")
     p.add_argument("-n", "--per-condition", type=int, default=40, help="photos of each condition")
@@ -28,11 +33,16 @@ def build_parser() -> Parser:
 if __name__ == "__main__":
     build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
 
+import io  # noqa: E402
+
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from gan.core.errors import InputError  # noqa: E402
+from gan.makers.drawings import drawing_cases  # noqa: E402
 from gan.makers.nondigits import LOOK_ALIKES, nondigit_cases  # noqa: E402
-from gan.makers.photos import PhotoCase, photo_cases, test_digits  # noqa: E402
+from gan.makers.photos import CONDITIONS, PhotoCase, photo_cases, test_digits  # noqa: E402
 from gan.space.studio import Studio  # noqa: E402
 
 
@@ -82,12 +92,98 @@ def measure_nondigits(studio: Studio, data_dir: str | Path, n_nondigits_per_kind
             "mnist_test_flagged": float(np.mean(flags)), "mnist_test_count": len(flags)}
 
 
+# ---------------------------------------------------------------------------- the verdict
+
+
+def verdict_inputs(studio: Studio, data_dir: str | Path, n: int, seed: int = 0) -> dict[str, list[tuple[bytes, int, str]]]:
+    """Every kind of input a visitor brings, as upload bytes with its digit (-1: unknown) and
+    its origin ("person", "mnist" or "gan"). MNIST and generated digits come exact (28x28 PNG),
+    resized (56-400 px, bilinear or bicubic, PNG or JPEG) and re-saved as a 28x28 JPEG."""
+    images, labels = test_digits(data_dir)
+    rng = np.random.default_rng([seed, 34])
+    kinds: dict[str, list] = {}
+    for c in drawing_cases(images, labels, n, seed):
+        kinds.setdefault(f"drawing: {c.kind}", []).append((c.data, c.label, "person"))
+    kinds["photo of a digit on paper"] = [(c.jpeg, c.label, "person") for c in photo_cases(images, labels, max(1, n // len(CONDITIONS)), seed)]
+    pick = rng.choice(len(images), n, replace=False)
+    digits = rng.integers(0, 10, n)
+    generated = studio.generate_many([(int(d), 9_000_000 + seed * n + i) for i, d in enumerate(digits)])
+    for origin, source, truth in (("mnist", images[pick], labels[pick]), ("gan", generated, digits)):
+        name = "MNIST test digit" if origin == "mnist" else "this GAN's digit"
+        kinds[f"{name}, exact 28x28 PNG"] = [(_encoded(d, 28, "PNG", rng), int(t), origin) for d, t in zip(source, truth)]
+        kinds[f"{name}, resized"] = [(_encoded(d, int(rng.choice([56, 112, 280, 400])), str(rng.choice(["PNG", "JPEG"])), rng), int(t), origin)
+                                     for d, t in zip(source, truth)]
+        kinds[f"{name}, 28x28 JPEG"] = [(_encoded(d, 28, "JPEG", rng), int(t), origin) for d, t in zip(source, truth)]
+    return kinds
+
+
+def _encoded(digit: np.ndarray, side: int, fmt: str, rng: np.random.Generator) -> bytes:
+    """A digit as a dark-on-light or light-on-dark file of side x side pixels."""
+    img = Image.fromarray(digit if rng.random() < 0.5 else 255 - digit)
+    if side != 28:
+        img = img.resize((side, side), Image.BICUBIC if rng.random() < 0.5 else Image.BILINEAR)
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **({"quality": int(rng.integers(60, 96))} if fmt == "JPEG" else {}))
+    return buf.getvalue()
+
+
+def judge_inputs(studio: Studio, kinds: dict[str, list[tuple[bytes, int, str]]]) -> dict[str, list[dict]]:
+    """Each input through the Space's path (preprocess, score, project), one row per input."""
+    rows: dict[str, list[dict]] = {}
+    for kind, cases in kinds.items():
+        for data, label, origin in cases:
+            steps = studio.load_upload_steps(data)
+            r = studio.score_upload(steps)
+            fit = studio.closest(steps.digit)
+            rows.setdefault(kind, []).append({
+                "origin": origin, "outcome": r["outcome"], "is_digit": r["is_digit"], "read_right": None if label < 0 else r["digit"] == label,
+                "p_real": r["p_real"], "p_real_gan_d": r["p_real_gan_d"], "faint": r["faint_grey_pixels"],
+                "residual": None if fit is None else fit.figures["pixel_error"]})
+    return rows
+
+
+# Evidence, each oriented so that higher means "more real / less like this GAN's output".
+EVIDENCE = {"verdict model p_real": "p_real", "GAN's own D": "p_real_gan_d", "fewer faint grey pixels": "faint", "projection residual": "residual"}
+PAIRS = {  # (kinds with the other origin, this GAN's kinds): can the evidence tell them apart?
+    "exact 28x28 PNG: MNIST vs this GAN": ("MNIST test digit, exact 28x28 PNG", "this GAN's digit, exact 28x28 PNG"),
+    "28x28 JPEG: MNIST vs this GAN": ("MNIST test digit, 28x28 JPEG", "this GAN's digit, 28x28 JPEG"),
+    "resized: MNIST vs this GAN": ("MNIST test digit, resized", "this GAN's digit, resized"),
+    "drawings and photos vs this GAN's digits resized": ("drawing:|photo", "this GAN's digit, resized"),
+}
+
+
+def verdict_figures(rows: dict[str, list[dict]]) -> dict:
+    """Per kind: the share of each outcome, digits read right, flagged not a digit; per pair
+    of origins: each evidence's ROC AUC."""
+    from gan.core.metrics import roc_auc
+    from gan.space.verdict import GENERATED, NEITHER, REAL
+
+    per_kind = {}
+    for kind, rs in rows.items():
+        read = [r["read_right"] for r in rs if r["read_right"] is not None]
+        per_kind[kind] = {"n": len(rs), **{o: float(np.mean([r["outcome"] == o for r in rs])) for o in (REAL, GENERATED, NEITHER)},
+                          "read_right": float(np.mean(read)) if read else None, "flagged_not_digit": float(np.mean([not r["is_digit"] for r in rs]))}
+    auc = {}
+    for pair, (other, ours) in PAIRS.items():
+        a = [r for k, rs in rows.items() if any(k.startswith(o) for o in other.split("|")) for r in rs]
+        b = [r for k, rs in rows.items() if k == ours for r in rs]
+        auc[pair] = {}
+        for name, key in EVIDENCE.items():
+            sign = -1 if key == "faint" else 1
+            xa = [sign * r[key] for r in a if r[key] is not None]
+            xb = [sign * r[key] for r in b if r[key] is not None]
+            auc[pair][name] = round(roc_auc(torch.tensor(xa, dtype=torch.float64), torch.tensor(xb, dtype=torch.float64)), 3) if xa and xb else None
+    person = [r for k, rs in rows.items() if k.startswith(("drawing:", "photo")) for r in rs]
+    read = [r["read_right"] for r in person]
+    return {"per_kind": per_kind, "auc": auc,
+            "people's drawings and photos": {"n": len(person), "called generated": float(np.mean([r["outcome"] == GENERATED for r in person])),
+                                             "read right": float(np.mean(read))}}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if not (args.photos or args.nondigits):
-        build_parser().error("say what to measure: --photos, --nondigits or both")
-    import torch
-
+    if not (args.photos or args.nondigits or args.verdict):
+        build_parser().error("say what to measure: --photos, --nondigits, --verdict or several")
     torch.set_num_threads(1)
     studio = Studio(args.weights)
     if args.photos:
@@ -95,6 +191,11 @@ def main(argv: list[str] | None = None) -> None:
         print(markdown(measure_photos(photo_cases(images, labels, args.per_condition, args.seed), studio)))
     if args.nondigits:
         print(json.dumps(measure_nondigits(studio, args.data_dir, args.per_kind), indent=1))
+    if args.verdict:
+        figures = verdict_figures(judge_inputs(studio, verdict_inputs(studio, args.data_dir, args.per_kind_verdict, args.seed)))
+        print(json.dumps(figures, indent=1))
+        if args.out:
+            Path(args.out).write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":
