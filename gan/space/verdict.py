@@ -64,6 +64,28 @@ def evidence_image(digit: np.ndarray, scale: int = 8) -> np.ndarray:
     return np.kron(rgb, np.ones((scale, scale, 1), np.uint8))
 
 
+# ---------------------------------------------------------------------------- the verdict in a word
+
+LEANING = (0.2, 0.8)  # p_real strictly between these: the evidence leans one way, no more
+VERDICTS = ("not a digit", "uncertain", "real", "leans real", "leans generated", "generated")
+
+
+def verdict_label(score: dict) -> str:
+    """One of VERDICTS for a Studio.score result: what the Space's verdict says, in a word (the
+    page's sentence and an agent's answer both start from it). "uncertain": the upload was
+    resampled, which erases the evidence (p_pixels_intact < 0.5); weights without this detector
+    (a training run) judge by the GAN's own D, real at p_real >= 0.5."""
+    if not score.get("is_digit", True):
+        return "not a digit"
+    p = score["p_real"]
+    if "p_pixels_intact" in score:
+        if score["p_pixels_intact"] < 0.5:
+            return "uncertain"
+        if LEANING[0] < p < LEANING[1]:
+            return "leans real" if p >= 0.5 else "leans generated"
+    return "real" if p >= 0.5 else "generated"
+
+
 # ---------------------------------------------------------------------------- the model
 
 
