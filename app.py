@@ -70,18 +70,14 @@ demo.queue(default_concurrency_limit=2, max_size=256)
 MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding
 
 
-def launch(prevent_thread_lock: bool = False, **kwargs):
+def launch(**kwargs):
     """Serve the app, and its agent tools over MCP; tests and benchmarks pass server_port and prevent_thread_lock."""
     # Every visitor and every session-less API call is a session (~160 KB of server state);
     # 1,000 caps that at ~160 MB instead of Gradio's 10,000 (1.6 GB), dropping the oldest first.
     with warnings.catch_warnings():  # Gradio's warning of tools with a gr.State input names UI endpoints, which are no tools here
         warnings.filterwarnings("ignore", "This MCP server includes a tool that has a gr.State input")
-        served = demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
-                             mcp_server=True, prevent_thread_lock=True, **kwargs)
-    agents.serve_only_agent_tools(demo)  # once the server exists (tabs/agents.py says why)
-    if not prevent_thread_lock:
-        demo.block_thread()
-    return served
+        return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
+                           mcp_server=True, app_kwargs={"lifespan": agents.only_agent_tools_lifespan(demo)}, **kwargs)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ parameter, into that parameter's description). API: /generate_digit, /generate_g
 Gradio 6.31 makes every public endpoint an MCP tool, and its one switch per endpoint,
 api_visibility="undocumented", also takes the named parameters away from gradio_client callers
 (client.predict(digit=3, api_name="/generate") then fails). So the UI's endpoints stay public
-and documented, and `serve_only_agent_tools` narrows the MCP server to AGENT_TOOLS after launch:
+and documented, and `serve_only_agent_tools` narrows the MCP server to AGENT_TOOLS as it starts:
 an allowlist, so an endpoint added later never becomes an agent tool by accident. The game and
 the lab are no tools: the game's events are private (its answer reaches no client at all), the
 lab trains for a minute per call and an agent has no use for it."""
@@ -16,6 +16,8 @@ lab trains for a minute per call and an agent has no use for it."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import gradio as gr
 import numpy as np
@@ -137,14 +139,24 @@ def build(studio: Studio) -> None:
 
 
 def serve_only_agent_tools(demo: gr.Blocks) -> list[str]:
-    """Narrow a launched app's MCP server to AGENT_TOOLS and return its tool names. Gradio 6.31
-    has no per-endpoint MCP switch that keeps an endpoint public: it maps every public endpoint
-    to a tool at launch (GradioMCPServer.tool_to_endpoint, which both listing and calling a tool
-    consult). Run right after launch: until then the MCP server offers the public endpoints,
-    which any HTTP client can call anyway. tests/test_mcp.py pins the resulting list."""
+    """Narrow the app's MCP server to AGENT_TOOLS and return its tool names. Gradio 6.31 has no
+    per-endpoint MCP switch that keeps an endpoint public: at launch it maps every public
+    endpoint to a tool (GradioMCPServer.tool_to_endpoint, which listing and calling a tool both
+    read). `only_agent_tools_lifespan` runs this as the server starts; tests/test_mcp.py pins
+    the resulting list."""
     server = demo.mcp_server_obj
     if server is None:  # the mcp package is missing: Gradio has printed why and serves no MCP
         return []
     server.tool_to_endpoint = {tool: endpoint for tool, endpoint in server.tool_to_endpoint.items()
                                if endpoint.lstrip("/") in AGENT_TOOLS}
     return list(server.tool_to_endpoint)
+
+
+def only_agent_tools_lifespan(demo: gr.Blocks) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """For demo.launch(app_kwargs={"lifespan": ...}): Gradio enters it once the MCP server exists
+    and before the first request, so no client ever sees the UI's endpoints as tools."""
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        serve_only_agent_tools(demo)
+        yield
+    return lifespan
