@@ -11,6 +11,7 @@ import base64
 import io
 import json
 
+import httpx
 import numpy as np
 import pytest
 from mcp import ClientSession, types
@@ -56,8 +57,10 @@ def tools(app_url) -> dict[str, types.Tool]:
     return {t.name: t for t in mcp(app_url).tools}
 
 
-def test_the_tools_are_the_agent_tools_and_say_how_to_use_them(tools):
+def test_the_tools_are_the_agent_tools_and_say_how_to_use_them(app_url, tools):
     assert set(tools) == set(AGENT_TOOLS)
+    # The schema route the Hub's own MCP integration reads (no MCP session) names the same tools.
+    assert {t["name"] for t in httpx.get(f"{app_url}/gradio_api/mcp/schema", timeout=30).json()} == set(AGENT_TOOLS)
     for tool in tools.values():
         assert len(tool.description) > 100, tool.name
         params = tool.inputSchema["properties"]
