@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import warnings
 
 import torch
 
@@ -34,7 +35,7 @@ import gradio as gr  # noqa: E402
 from gan.space import ui  # noqa: E402
 from gan.core.errors import WeightsError  # noqa: E402
 from gan.space.studio import Studio  # noqa: E402
-from tabs import discriminator, game, generate, lab, model, steer  # noqa: E402
+from tabs import agents, discriminator, game, generate, lab, model, steer  # noqa: E402
 
 ui.write_gradio_images_once()
 
@@ -63,16 +64,20 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
             model.build(studio)
         with gr.Tab("Training lab"):
             lab.build(studio)
+    agents.build(studio)  # the MCP tools (hidden endpoints), served at /gradio_api/mcp/
 
 demo.queue(default_concurrency_limit=2, max_size=256)
 MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding
 
 
 def launch(**kwargs):
-    """Serve the app; tests and benchmarks pass server_port and prevent_thread_lock."""
+    """Serve the app, and its agent tools over MCP; tests and benchmarks pass server_port and prevent_thread_lock."""
     # Every visitor and every session-less API call is a session (~160 KB of server state);
     # 1,000 caps that at ~160 MB instead of Gradio's 10,000 (1.6 GB), dropping the oldest first.
-    return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000, **kwargs)
+    with warnings.catch_warnings():  # Gradio's warning of tools with a gr.State input names UI endpoints, which are no tools here
+        warnings.filterwarnings("ignore", "This MCP server includes a tool that has a gr.State input")
+        return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
+                           mcp_server=True, app_kwargs={"lifespan": agents.only_agent_tools_lifespan(demo)}, **kwargs)
 
 
 if __name__ == "__main__":

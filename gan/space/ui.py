@@ -18,7 +18,6 @@ from PIL import Image, ImageDraw
 from .verdict import GENERATED, NEITHER, REAL, evidence_image
 
 
-
 def png_bytes(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.asarray(image).astype(np.uint8)).save(buf, format="PNG")
