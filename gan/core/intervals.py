@@ -49,7 +49,9 @@ def wilson(hits: int, count: int, z: float = Z95) -> Rate:
     shrink = 1 + z * z / count
     centre = (p + z * z / (2 * count)) / shrink
     half = z / shrink * math.sqrt(p * (1 - p) / count + z * z / (4 * count * count))
-    return Rate(p, max(0.0, centre - half), min(1.0, centre + half), count, hits)
+    low = 0.0 if hits == 0 else max(0.0, centre - half)  # exactly 0 and 1 at the ends (rounding would miss them)
+    high = 1.0 if hits == count else min(1.0, centre + half)
+    return Rate(p, low, high, count, hits)
 
 
 def mean_of_two(a: Rate, b: Rate) -> Rate:

@@ -86,11 +86,16 @@ def data_dir() -> Path:
 # ---------------------------------------------------------------------------- storage
 
 
+class Unusable(sqlite3.DatabaseError):
+    """A database file that opens but cannot be used: it fails its integrity check, or its
+    schema is newer than this code knows."""
+
+
 def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> None:
     """Apply the versions after the database's own, up to `upto`, each in one transaction."""
     have = conn.execute("PRAGMA user_version").fetchone()[0]
     if have > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"schema version {have} is newer than this code's {SCHEMA_VERSION}")
+        raise Unusable(f"schema version {have} is newer than this code's {SCHEMA_VERSION}")
     for version in range(have + 1, upto + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -115,7 +120,7 @@ def connect(path: Path | str, upto: int = SCHEMA_VERSION) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged answer survives a crash of the machine too
         problem = conn.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {problem}")
+            raise Unusable(f"integrity check failed: {problem}")
         migrate(conn, upto)
         conn.execute("BEGIN IMMEDIATE")  # take the write lock once: a read-only file fails here, not at the first answer
         conn.execute("ROLLBACK")
@@ -139,9 +144,15 @@ def set_aside(path: Path, reason: BaseException) -> Path:
     return moved
 
 
-def is_transient(error: sqlite3.Error) -> bool:
-    """A lock held a little too long: retry later, do not throw the file away."""
-    return "locked" in str(error) or "busy" in str(error)
+DAMAGE = ("not a database", "malformed", "readonly", "unable to open", "disk i/o")
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """The file itself is unusable (corrupt, unwritable, not a file), as opposed to a lock held
+    a little long or a mistake in a query (closed connection, duplicate id): only damage sets a
+    database aside."""
+    plain = type(error) in (sqlite3.DatabaseError, sqlite3.OperationalError)
+    return isinstance(error, Unusable) or (plain and any(words in str(error).lower() for words in DAMAGE))
 
 
 class Store:
@@ -159,17 +170,18 @@ class Store:
             return connect(":memory:")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            return connect(self.path)
-        except (sqlite3.Error, OSError) as first:
             try:
-                if os.path.lexists(self.path):
-                    set_aside(self.path, first)
                 return connect(self.path)
-            except (sqlite3.Error, OSError) as e:
-                log.error("human evaluation database %s cannot be written (%s: %s): keeping rounds in memory, "
-                          "lost at restart", self.path, type(e).__name__, e)
-                self.path = None
-                return connect(":memory:")
+            except sqlite3.Error as e:
+                if not is_damage(e):
+                    raise
+                set_aside(self.path, e)
+                return connect(self.path)
+        except (sqlite3.Error, OSError) as e:
+            log.error("human evaluation database %s cannot be used (%s: %s): keeping rounds in memory, lost at restart",
+                      self.path, type(e).__name__, e)
+            self.path = None
+            return connect(":memory:")
 
     def run(self, work: Callable[[sqlite3.Connection], object]) -> object:
         """work(conn) under the lock; a file that went bad while serving is set aside, a fresh
@@ -178,7 +190,7 @@ class Store:
             try:
                 return work(self.conn)
             except sqlite3.DatabaseError as e:
-                if is_transient(e):
+                if not is_damage(e):
                     raise
                 self.conn.close()
                 if self.path is not None and os.path.lexists(self.path):
@@ -284,7 +296,7 @@ def start_hub_sync(store: Store, folder: Path, every_minutes: float = 5) -> obje
     try:
         return RoundsScheduler(repo_id=repo, repo_type="dataset", folder_path=folder, every=every_minutes,
                                token=token, private=True)
-    except Exception as e:  # offline, a bad token, no such namespace: the rounds stay local
+    except Exception as e:  # noqa: BLE001 - offline, a bad token, no such namespace: whatever it is, the rounds stay local
         log.error("could not start pushing rounds to the Hub dataset %s (%s: %s): they stay in %s",
                   repo, type(e).__name__, str(e)[:200], folder.parent)
         return None
@@ -305,7 +317,7 @@ class RateLimiter:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_env(cls) -> "RateLimiter":
+    def from_env(cls) -> RateLimiter:
         text = os.environ.get(LIMITS_ENV, "")
         if not text:
             return cls()
@@ -408,7 +420,7 @@ class Shown:
     the image): its id, the image, and what the machines said (revealed after the guess)."""
 
     id: str
-    image: "np.ndarray"
+    image: np.ndarray
     verdict: dict
 
 
@@ -429,7 +441,7 @@ class Answer:
 class HumanEval:
     """The game's rounds for one Studio: show, answer, figures. One per app (it owns the DB)."""
 
-    def __init__(self, studio: "Studio", folder: Path | None = None, limits: RateLimiter | None = None,
+    def __init__(self, studio: Studio, folder: Path | None = None, limits: RateLimiter | None = None,
                  clock: Callable[[], float] = time.time):
         self.studio = studio
         self.folder = Path(folder) if folder is not None else data_dir()
@@ -459,7 +471,7 @@ class HumanEval:
         """(the verdict model's P(real) or None without one, the GAN's own D's)."""
         return (verdict["p_real"] if self.studio.verdict is not None else None), verdict["p_real_gan_d"]
 
-    def show(self, session: str, address: str, rng: "np.random.Generator | None" = None) -> Shown | str:
+    def show(self, session: str, address: str, rng: np.random.Generator | None = None) -> Shown | str:
         """A new round for this session, stored before it is returned; or why not (rate limit)."""
         import numpy as np
 

@@ -202,17 +202,17 @@ def human_eval_markdown(figures: dict) -> str:
         f = figures[judge]
         lines.append(f"| {name} | {percent(f['fooled'])} | {percent(f['real_called_fake'])} | {percent(f['hype'])} | {percent(f['accuracy'])} |")
     p = figures["protocol"]
-    lines += ["", f"HYPE∞ (Zhou et al., NeurIPS 2019) is the people's error rate on a balanced mix of real and generated digits: "
+    lines += ["", (f"HYPE∞ (Zhou et al., NeurIPS 2019) is the people's error rate on a balanced mix of real and generated digits: "
               "50% means they cannot tell the two apart, 0% that they always can. Intervals: "
               f"{p['interval']} (they assume independent answers). Protocol: a round is decided and stored by the server when "
               f"shown; one answer per round, from the session it was shown to; rounds expire after {p['round_ttl_s'] / 60:.0f} minutes; "
               f"answers faster than {p['min_answer_ms']} ms are kept but not counted; at most {p['rounds_per_minute']['session']} "
               f"new digits a minute per visitor and {p['rounds_per_minute']['address']} per address. `/human_eval` returns these "
-              "figures as JSON; `python -m gan.human_eval --export rounds.csv` writes every round."]
+              "figures as JSON; `python -m gan.human_eval --export rounds.csv` writes every round.")]
     for other in figures["other_models"]:
-        lines += ["", f"Rounds of another generator (checksum `{other['model'][:12]}`), kept and reported apart: "
+        lines += ["", (f"Rounds of another generator (checksum `{other['model'][:12]}`), kept and reported apart: "
                   f"{other['answered']:,} counted, visitors fooled {percent(other['people']['fooled'])}, "
-                  f"HYPE∞ {percent(other['people']['hype'])}."]
+                  f"HYPE∞ {percent(other['people']['hype'])}.")]
     return "\n".join(lines)
 
 
@@ -226,8 +226,8 @@ def human_eval_plot(figures: dict, width: int = 640, height: int = 280) -> str:
     groups = [(str(d["digit"]), d["people"]) for d in figures["per_digit"]] + [("all", figures["people"])]
     step = plot_w / len(groups)
     y = lambda v: top + plot_h * (1 - v)
-    parts = [f'<svg viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" style="width:100%;height:auto;max-width:{width}px" '
-             'aria-label="per-digit rates with 95% intervals" font-family="sans-serif" font-size="12">']
+    parts = [(f'<svg viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" style="width:100%;height:auto;max-width:{width}px" '
+              'aria-label="per-digit rates with 95% intervals" font-family="sans-serif" font-size="12">')]
     for v in (0, 0.25, 0.5, 0.75, 1):
         dash = ' stroke-dasharray="5 4"' if v == 0.5 else ""
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#999" stroke-width="{1 if v == 0.5 else 0.4}"{dash}/>')
