@@ -170,7 +170,7 @@ def score_markdown(state: dict) -> str:
 def percent(rate) -> str:
     """A gan.core.intervals.Rate as '41% (95%: 30-53%, n=64)', or 'no answers yet'."""
     if rate.rate is None:
-        return "no answers yet"
+        return "– (no answers yet)"
     return f"{rate.rate:.0%} (95%: {rate.low:.0%}–{rate.high:.0%}, n={rate.count})"
 
 
