@@ -129,6 +129,20 @@ def test_foreign_duplicate_too_fast_expired_and_unknown_answers(evaluation, cloc
     assert (figures["answered"], figures["excluded_too_fast"], figures["shown"], figures["unanswered"]) == (1, 1, 3, 1)
 
 
+def test_figures_kept_up_to_date_equal_figures_counted_afresh(studio, evaluation, clock, tmp_path):
+    """The counts behind the figures are read once and then updated per answer: after many
+    answers (some too fast, some refused) they equal a count of the whole table from scratch."""
+    assert evaluation.figures()["answered"] == 0  # the counts are loaded now, before any round
+    rng = np.random.default_rng(7)
+    for i in range(40):
+        shown = show(evaluation, f"s{i % 4}", seed=i)
+        clock.t += float(rng.choice([0.05, 0.29, 0.31, 1.0, 4.0]))
+        evaluation.answer(shown.id, f"s{i % 4}" if i % 9 else "intruder", said_real=bool(rng.integers(2)))
+    kept = evaluation.figures()
+    afresh = he.figures(he.Store(tmp_path / DB_NAME), evaluation.model)
+    assert kept == afresh and kept["answered"] + kept["excluded_too_fast"] + kept["unanswered"] == 40 and kept["excluded_too_fast"] > 0
+
+
 def test_two_answers_racing_for_one_round_record_one(evaluation, clock):
     shown = show(evaluation)
     clock.t += 1.0
