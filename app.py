@@ -60,7 +60,7 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
         with gr.Tab("Discriminator"):
             steer.connect(generate_tab.steer, *discriminator.build(studio).steer_sources)
         with gr.Tab("Real or fake?") as game_tab:
-            game.build(studio, evaluation, game_tab)
+            game.build(evaluation, game_tab)
         with gr.Tab("Model"):
             model.build(studio, evaluation)
         with gr.Tab("Training lab"):

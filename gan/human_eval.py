@@ -6,8 +6,8 @@
 A row is one round as the server decided it (a real digit's index in real_digits.npz, or a
 generated digit's seed, digit and truncation; the generator's checksum; shown_at in unix
 seconds) and, once answered, the guess (1 real, 0 fake) and answered_at; verdict_p_real and
-gan_d_p_real are the machines' P(real) for the same image. Reads the database only: no model
-is loaded. The protocol and the columns: docs/human_eval.md.
+gan_d_p_real are the machines' P(real) for the same image. No model is loaded (an older
+schema's file is migrated, as the app would). The protocol and the columns: docs/human_eval.md.
 """
 
 from __future__ import annotations

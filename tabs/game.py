@@ -10,12 +10,11 @@ import gradio as gr
 
 from gan.space import ui
 from gan.space.human_eval import MIN_ANSWER_S, HumanEval, Shown, address_of
-from gan.space.studio import Studio
 
 PROMPT = "Real MNIST digit or generated? Make your guess."
 
 
-def build(studio: Studio, evaluation: HumanEval, tab: gr.Tab) -> gr.Blocks:
+def build(evaluation: HumanEval, tab: gr.Tab) -> gr.Blocks:
     def new_round(state: dict, request: gr.Request):
         """A new round, decided and stored by the server; only its image leaves it."""
         shown = evaluation.show(request.session_hash or "", address_of(request.headers, request.client.host if request.client else None))
