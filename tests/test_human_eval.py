@@ -293,6 +293,26 @@ def test_an_unusable_database_is_set_aside_and_a_fresh_one_started(studio, tmp_p
     assert evaluation.answer(shown.id, "s1", said_real=True).recorded and evaluation.store.path == path
 
 
+def test_a_database_that_goes_bad_while_serving_is_set_aside_and_the_game_plays_on(studio, tmp_path, clock, caplog):
+    evaluation = HumanEval(studio, tmp_path, RateLimiter(10_000, 10_000), clock=clock)
+    for seed in range(40):
+        show(evaluation, seed=seed)
+    store, path = evaluation.store, tmp_path / DB_NAME
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every round in the main file ...
+    store.conn.execute("PRAGMA cache_size = 1")  # ... and read back from it, not from memory
+    with path.open("r+b") as f:  # the disk garbles every page after the first
+        f.seek(4096)
+        f.write(np.random.default_rng(0).bytes(path.stat().st_size - 4096))
+    with caplog.at_level(logging.ERROR, logger="gan.space.human_eval"):
+        figures = evaluation.figures()
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "malformed" in line and "set aside as" in line and len(list(tmp_path.glob(f"{DB_NAME}.broken-*"))) == 1
+    assert figures["shown"] == 0  # a fresh database: the old rounds are in the file set aside, not mixed in
+    shown = show(evaluation)
+    clock.t += 1
+    assert evaluation.answer(shown.id, "s1", said_real=True).recorded and evaluation.figures()["answered"] == 1
+
+
 def test_a_data_folder_that_cannot_be_created_keeps_rounds_in_memory(studio, tmp_path, clock, caplog):
     blocker = tmp_path / "a_file"
     blocker.write_text("")

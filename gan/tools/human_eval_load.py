@@ -92,13 +92,13 @@ class Server:
     def __init__(self, data_dir: Path, log_path: Path):
         self.env = {"GAN_DATA_DIR": str(data_dir), LIMITS_ENV: f"{SESSION_ROUNDS_PER_MINUTE},1000000"}
         self.log = log_path.open("w+b")
-        self.proc, self.url, self.restart_s = None, "", []
+        self.proc, self.url, self.start_s = None, "", []  # seconds each start took, to serving
 
     def start(self) -> None:
         t0 = time.perf_counter()
         self.proc, self.url = start_app(["app.py"], self.log, self.env)
         wait_ready(self.proc, self.url, self.log)
-        self.restart_s.append(round(time.perf_counter() - t0, 1))
+        self.start_s.append(round(time.perf_counter() - t0, 1))
 
     def kill(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
@@ -111,6 +111,8 @@ class Server:
 
 
 class Game:
+    """The crowd of players, what the server acknowledged to them, and whether it is up."""
+
     def __init__(self, server: Server, players: int):
         self.server, self.tally, self.up, self.stop, self.restarts = server, Tally(), asyncio.Event(), asyncio.Event(), 0
         limits = httpx.Limits(max_connections=players + 8, max_keepalive_connections=players + 8)
@@ -223,7 +225,7 @@ async def play(args: argparse.Namespace, server: Server) -> dict:
             await asyncio.to_thread(server.start)
             game.reconnect()
             after = await game.figures()
-            kills.append({"answered_at_kill": left["answered"], "restart_s": server.restart_s[-1],
+            kills.append({"answered_at_kill": left["answered"], "restart_s": server.start_s[-1],
                           "figures_after_restart_equal_database_at_kill": after == left})
             down += time.perf_counter() - killed
             game.up.set()
@@ -248,7 +250,7 @@ async def play(args: argparse.Namespace, server: Server) -> dict:
             "answers_per_s": round(acked / wall, 1), "answered_in_db": before["answered"] + before["excluded_too_fast"],
             "counted": before["answered"], "excluded_too_fast": before["excluded_too_fast"], "instant_answers_sent": tally.instant,
             "second_answers_refused": tally.twice_refused, "answers_in_flight_at_a_kill_stored": in_flight,
-            "failed_requests_while_down": tally.failed_requests, "kills": kills, "restart_s": server.restart_s,
+            "failed_requests_while_down": tally.failed_requests, "kills": kills, "start_s": server.start_s,
             "answer_ms": {f"p{q}": percentile(tally.answer_ms, q) for q in (50, 95, 99)},
             "checks": checks, "refused_samples": tally.refused[:5], "errors_while_up": tally.errors_while_up}
 
