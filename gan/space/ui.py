@@ -216,18 +216,20 @@ def human_eval_markdown(figures: dict) -> str:
     return "\n".join(lines)
 
 
-def human_eval_plot(figures: dict, width: int = 640, height: int = 280) -> str:
+def human_eval_plot(figures: dict, width: int = 480, height: int = 250) -> str:
     """Per-digit rates with their 95% intervals as an inline SVG (text the browser draws, sharp
     and readable at any width): for each digit and for all digits together, how often visitors
     took generated digits for real (orange) and real digits for fake (blue), with a dashed line
     at 50%, where people cannot tell."""
-    left, right, top, bottom = 44, 10, 34, 40
+    # A narrow drawing with large type: on a 390 px phone it is drawn at 0.7x (13 -> 9 px text),
+    # on a desktop at most 640 px wide.
+    left, right, top, bottom = 38, 8, 50, 38
     plot_w, plot_h = width - left - right, height - top - bottom
     groups = [(str(d["digit"]), d["people"]) for d in figures["per_digit"]] + [("all", figures["people"])]
     step = plot_w / len(groups)
     y = lambda v: top + plot_h * (1 - v)
-    parts = [(f'<svg viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" style="width:100%;height:auto;max-width:{width}px" '
-              'aria-label="per-digit rates with 95% intervals" font-family="sans-serif" font-size="12">')]
+    parts = [(f'<svg viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" style="width:100%;height:auto;max-width:640px" '
+              'aria-label="per-digit rates with 95% intervals" font-family="sans-serif" font-size="13">')]
     for v in (0, 0.25, 0.5, 0.75, 1):
         dash = ' stroke-dasharray="5 4"' if v == 0.5 else ""
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#999" stroke-width="{1 if v == 0.5 else 0.4}"{dash}/>')
@@ -236,7 +238,7 @@ def human_eval_plot(figures: dict, width: int = 640, height: int = 280) -> str:
     for i, (label, judged) in enumerate(groups):
         cx = left + step * (i + 0.5)
         parts.append(f'<text x="{cx:.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="currentColor" font-weight="{"bold" if label == "all" else "normal"}">{label}</text>')
-        parts.append(f'<text x="{cx:.1f}" y="{height - bottom + 30}" text-anchor="middle" fill="#888" font-size="10">n={judged["fooled"].count + judged["real_called_fake"].count}</text>')
+        parts.append(f'<text x="{cx:.1f}" y="{height - bottom + 31}" text-anchor="middle" fill="#888" font-size="11">n={judged["fooled"].count + judged["real_called_fake"].count}</text>')
         for key, colour, dx, _ in series:
             r = judged[key]
             if r.rate is None:
@@ -245,9 +247,10 @@ def human_eval_plot(figures: dict, width: int = 640, height: int = 280) -> str:
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y(r.low):.1f}" y2="{y(r.high):.1f}" stroke="{colour}" stroke-width="2"/>')
             parts.append(f'<circle cx="{x:.1f}" cy="{y(r.rate):.1f}" r="4" fill="{colour}"><title>{label}: {percent(r)}</title></circle>')
     for j, (_, colour, _, name) in enumerate(series):
-        lx = left + j * 220
+        lx = left + j * 200
         parts.append(f'<circle cx="{lx + 6}" cy="14" r="4" fill="{colour}"/><text x="{lx + 14}" y="18" fill="currentColor">{name}</text>')
-    parts.append(f'<text x="{width - right}" y="18" text-anchor="end" fill="#888">dashed: 50%, can\'t tell</text></svg>')
+    parts.append(f'<line x1="{left}" x2="{left + 12}" y1="32" y2="32" stroke="#999" stroke-dasharray="5 4"/>'
+                 f'<text x="{left + 14}" y="36" fill="currentColor">50%: people cannot tell real from generated</text></svg>')
     return "".join(parts)
 
 
