@@ -34,6 +34,7 @@ import gradio as gr  # noqa: E402
 
 from gan.space import ui  # noqa: E402
 from gan.core.errors import WeightsError  # noqa: E402
+from gan.space.human_eval import HumanEval  # noqa: E402
 from gan.space.studio import Studio  # noqa: E402
 from tabs import agents, discriminator, game, generate, lab, model, steer  # noqa: E402
 
@@ -43,6 +44,7 @@ try:
     studio = Studio()
 except WeightsError as e:  # missing, truncated or tampered weights: say which file, not a traceback
     raise SystemExit(f"error: {e}") from None
+evaluation = HumanEval(studio)  # the game's rounds, in $GAN_DATA_DIR (docs/human_eval.md)
 # Gradio draws images with object-fit: scale-down, which never enlarges a 28x28 PNG: fill the
 # box instead, with crisp nearest-neighbour pixels.
 CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%; image-rendering: pixelated; }
@@ -58,10 +60,10 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
             generate_tab = generate.build(studio)
         with gr.Tab("Discriminator"):
             steer.connect(generate_tab.steer, *discriminator.build(studio).steer_sources)
-        with gr.Tab("Real or fake?"):
-            game.build(studio)
+        with gr.Tab("Real or fake?") as game_tab:
+            game.build(evaluation, game_tab)
         with gr.Tab("Model"):
-            model.build(studio)
+            model.build(studio, evaluation)
         with gr.Tab("Training lab"):
             lab.build(studio)
     agents.build(studio)  # the MCP tools (hidden endpoints), served at /gradio_api/mcp/

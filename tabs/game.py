@@ -1,45 +1,73 @@
 """Real or fake? tab: the visitor guesses whether a digit is a real MNIST test digit or a
-generated one, and sees what the discriminator said. No API (the answer stays on the server)."""
+generated one; every round is stored (gan.space.human_eval) and everyone's answers so far
+are shown after each guess. The answer stays on the server (in the database and the
+session's state) until the guess; the image has no download button (the Discriminator tab
+would read the answer off the downloaded file)."""
 
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 
 from gan.space import ui
-from gan.space.studio import Studio
+from gan.space.human_eval import MIN_ANSWER_S, HumanEval, Shown, address_of
+
+PROMPT = "Real MNIST digit or generated? Make your guess."
 
 
-def build(studio: Studio) -> gr.Blocks:
-    def new_round(state):
-        """A new digit; the answer stays on the server, in session state."""
-        image, is_real = studio.game_round(np.random.default_rng())
-        state = {**state, "image": image, "is_real": is_real, "answered": False}
-        return image, "Real MNIST digit or generated? Make your guess.", ui.score_markdown(state), state
+def build(evaluation: HumanEval, tab: gr.Tab) -> gr.Blocks:
+    def new_round(state: dict, request: gr.Request):
+        """A new round, decided and stored by the server; only its image leaves it."""
+        shown = evaluation.show(request.session_hash or "", address_of(request.headers, request.client.host if request.client else None))
+        if not isinstance(shown, Shown):  # rate-limited: say so, keep the current digit
+            return gr.update(), shown, state
+        return shown.image, PROMPT, {**state, "round": shown.id, "verdict": shown.verdict}
 
-    def guess(state, said_real: bool):
-        if state.get("image") is None or state.get("answered"):
-            return "Press **New digit** first.", ui.score_markdown(state), state
-        verdict = studio.score(state["image"][None])[0]
-        right = said_real == state["is_real"]
-        state = {**state, "answered": True, "played": state["played"] + 1, "right": state["right"] + right,
-                 "d_right": state["d_right"] + ((verdict["p_real"] >= 0.5) == state["is_real"])}
-        return ui.game_reveal(right, state["is_real"], verdict), ui.score_markdown(state), state
+    def open_tab(state: dict, request: gr.Request):
+        """Opening the tab shows everyone's figures and starts the first round (not the page
+        load: a round's time starts when it can be seen)."""
+        figures = evaluation.figures()
+        started = new_round(state, request) if state["round"] is None else (gr.update(), gr.update(), state)
+        return *started, ui.human_eval_summary(figures), ui.human_eval_plot(figures)
 
-    with gr.Blocks() as tab:
-        state = gr.State({"image": None, "is_real": None, "answered": True, "played": 0, "right": 0, "d_right": 0})
+    def guess_real(state: dict, request: gr.Request):
+        return guess(state, True, request)
+
+    def guess_fake(state: dict, request: gr.Request):
+        return guess(state, False, request)
+
+    def guess(state: dict, said_real: bool, request: gr.Request):
+        if state["round"] is None:
+            return "Press **New digit** first.", gr.update(), gr.update(), gr.update(), state
+        answer = evaluation.answer(state["round"], request.session_hash or "", said_real)
+        if not answer.recorded:
+            return answer.message, gr.update(), gr.update(), gr.update(), state
+        is_real = bool(answer.round["is_real"])
+        right, machine_right = said_real == is_real, (state["verdict"]["p_real"] >= 0.5) == is_real
+        state = {**state, "played": state["played"] + 1, "right": state["right"] + right, "d_right": state["d_right"] + machine_right}
+        figures = evaluation.figures()
+        reveal = ui.game_reveal(right, is_real, state["verdict"], answer.seconds, MIN_ANSWER_S)
+        return reveal, ui.score_markdown(state), ui.human_eval_summary(figures), ui.human_eval_plot(figures), state
+
+    with gr.Blocks() as blocks:
+        state = gr.State({"round": None, "verdict": None, "played": 0, "right": 0, "d_right": 0})
         with gr.Row():
-            image = gr.Image(format="png", elem_classes="pixels", height=280, interactive=False, show_label=False)
+            image = gr.Image(format="png", elem_classes="pixels", height=280, interactive=False, show_label=False,
+                             buttons=[], elem_id="game-digit")
             with gr.Column():
-                text = gr.Markdown()
+                text = gr.Markdown(elem_id="game-text")
                 with gr.Row():
                     real_btn = gr.Button("Real", variant="primary")
                     fake_btn = gr.Button("Fake")
                 new_btn = gr.Button("New digit")
                 score = gr.Markdown()
+        summary = gr.Markdown(elem_id="game-figures")
+        plot = gr.HTML(elem_id="game-plot")
 
-        new_btn.click(new_round, state, [image, text, score, state], api_visibility="private")
-        real_btn.click(lambda s: guess(s, True), state, [text, score, state], api_visibility="private")
-        fake_btn.click(lambda s: guess(s, False), state, [text, score, state], api_visibility="private")
-        tab.load(new_round, state, [image, text, score, state], api_visibility="private")
-    return tab
+        # Undocumented, not private: the load test (gan.tools.human_eval_load) plays over HTTP as a browser would.
+        new_btn.click(new_round, state, [image, text, state], api_name="game_new", api_visibility="undocumented")
+        real_btn.click(guess_real, state, [text, score, summary, plot, state],
+                       api_name="game_real", api_visibility="undocumented")
+        fake_btn.click(guess_fake, state, [text, score, summary, plot, state],
+                       api_name="game_fake", api_visibility="undocumented")
+        tab.select(open_tab, state, [image, text, state, summary, plot], api_visibility="private")
+    return blocks

@@ -6,16 +6,18 @@ from __future__ import annotations
 import gradio as gr
 
 from gan.space import ui
+from gan.space.human_eval import HumanEval, as_json
 from gan.space.studio import Studio
 
 # The reproduce commands wrap instead of running off a phone's screen.
 CSS = ":is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }"
 
 
-def build(studio: Studio) -> gr.Blocks:
+def build(studio: Studio, evaluation: HumanEval) -> gr.Blocks:
     with gr.Blocks() as tab:
         gr.Markdown(ui.model_markdown(studio), elem_id="model-text")
         gr.Markdown(ui.verdict_model_markdown(studio), elem_id="verdict-text")
+        human_eval_section(tab, evaluation)
         gr.Markdown("## Training")
         # Curves drawn by the browser (not a picture of a plot): their text stays readable on a phone.
         # (A training run's folder may lack a file: an empty box, not a broken link.)
@@ -32,3 +34,24 @@ def build(studio: Studio) -> gr.Blocks:
         gr.Image(existing("progress.gif"), show_label=False, buttons=[], interactive=False, elem_classes="pixels",
                  height=420, elem_id="progress")
     return tab
+
+
+def human_eval_section(tab: gr.Blocks, evaluation: HumanEval) -> None:
+    """The Real-or-fake game's figures (gan.space.human_eval), read from the database on page
+    load and on Refresh, and the /human_eval API that returns them as JSON."""
+    def shown() -> tuple[str, str]:
+        figures = evaluation.figures()
+        return ui.human_eval_markdown(figures), ui.human_eval_plot(figures)
+
+    def human_eval() -> dict:
+        """The live human evaluation's figures: counts, rates with 95% intervals, per digit, for
+        people, the verdict model and the GAN's discriminator on the same rounds; `answered` is
+        the number of answered rounds they count."""
+        return as_json(evaluation.figures())
+
+    text = gr.Markdown(elem_id="human-eval-text")
+    plot = gr.HTML(elem_id="human-eval-plot")
+    refresh = gr.Button("Refresh the game's figures", size="sm")
+    tab.load(shown, None, [text, plot], api_visibility="private")
+    refresh.click(shown, None, [text, plot], api_visibility="private")
+    gr.api(human_eval, api_name="human_eval")

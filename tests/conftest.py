@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The game's rounds (gan.space.human_eval) go to a folder of their own, never the checkout's data/.
+os.environ.setdefault("GAN_DATA_DIR", tempfile.mkdtemp(prefix="gan-test-data-"))
 FIXTURE = ROOT / "tests" / "mnist_1000.npz"
 # The committed weights; GAN_WEIGHTS (as in the app) points the tests at another bundle.
 WEIGHTS = Path(os.environ.get("GAN_WEIGHTS", ROOT / "weights"))

@@ -114,14 +114,19 @@ def test_interpolation_starts_and_ends_on_the_two_digits(studio):
     assert np.array_equal(frames[-1], studio.generate(studio.recipe(8, 2)))
 
 
-def test_game_rounds_are_real_or_generated(studio):
+def test_game_rounds_are_real_or_generated_and_redrawn_from_what_they_name(studio):
     rng = np.random.default_rng(0)
     rounds = [studio.game_round(rng) for _ in range(40)]
-    assert {is_real for _, is_real in rounds} == {True, False}
-    for image, is_real in rounds:
-        assert image.dtype == np.uint8 and image.shape == (28, 28)
-        if is_real:
-            assert any(np.array_equal(image, r) for r in studio.real_digits)
+    assert {r.is_real for r in rounds} == {True, False}
+    for r in rounds:
+        assert r.image.dtype == np.uint8 and r.image.shape == (28, 28)
+        if r.is_real:
+            assert np.array_equal(r.image, studio.real_digits[r.real_index]) and r.digit == studio.real_labels[r.real_index]
+            assert r.seed is None
+        else:
+            assert r.real_index is None and 0 <= r.digit <= 9
+            assert np.array_equal(r.image, studio.generate(studio.recipe(r.digit, r.seed, r.truncation)))
+        assert np.array_equal(studio.game_image(r.is_real, r.digit, r.real_index, r.seed, r.truncation or 1.0), r.image)
 
 
 # ------------------------------------------------------------------------ weights

@@ -316,13 +316,35 @@ class Studio:
 
     # -------------------------------------------------------------- game
 
-    def game_round(self, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
-        """A digit for the real-or-fake game: a real MNIST test digit or a fresh fake, 50/50."""
+    def game_round(self, rng: np.random.Generator) -> "GameRound":
+        """A digit for the real-or-fake game, 50/50: a real MNIST test digit (its index in
+        real_digits.npz) or a fresh generated one (its seed and digit, truncation 1). The round
+        names everything that made its image, so a stored round can be redrawn exactly."""
         if rng.random() < 0.5:
             i = int(rng.integers(len(self.real_digits)))
-            return self.real_digits[i], True
+            return GameRound(self.real_digits[i], True, int(self.real_labels[i]), real_index=i)
         seed, digit = int(rng.integers(MAX_SEED)), int(rng.integers(10))
-        return sample(self.generator, [seed], digit)[0], False
+        return GameRound(self.game_image(False, digit, seed=seed), False, digit, seed=seed, truncation=1.0)
+
+    def game_image(self, is_real: bool, digit: int, real_index: int | None = None, seed: int | None = None,
+                   truncation: float = 1.0) -> np.ndarray:
+        """The image a game round showed, uint8 [28, 28], redrawn from what the round stored."""
+        if is_real:
+            return self.real_digits[real_index]
+        return sample(self.generator, [seed], digit, truncation=truncation)[0]
+
+
+@dataclass(frozen=True)
+class GameRound:
+    """One round of the real-or-fake game as the server decided it: the image, the answer, and
+    what made the image (a real digit's index, or a generated digit's seed and truncation)."""
+
+    image: np.ndarray
+    is_real: bool
+    digit: int  # a real digit's label, or the digit the generator was asked for
+    real_index: int | None = None
+    seed: int | None = None
+    truncation: float | None = None
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
