@@ -15,6 +15,8 @@ step that does. It runs STEPS below in order, each a function of the Shipment:
                   Accuracy Score's three classifier trainings: 3 x 468 steps at its default --cas-epochs 1)
   verdict         verdict/: the real-vs-generated detector trained against this generator, frozen
                   (python -m gan.space.train_verdict train: about 2 minutes on a 2-core CPU)
+  digit_detector  digit_detector/: the is-it-a-digit judge, whose digits include this generator's
+                  (python -m gan.space.train_detector: about 10 minutes on an idle 2-core CPU)
   model_card      README.md: the Hugging Face model card, its model-index from metrics.json
   checksums       checksums.json, checked at start-up (python -m gan.core.weights); always last
 
@@ -55,6 +57,7 @@ def copy_run(s: Shipment) -> None:
     for name in DERIVED:
         (s.to / name).unlink(missing_ok=True)
     shutil.rmtree(s.to / "verdict", ignore_errors=True)  # the detector was trained against the old generator
+    shutil.rmtree(s.to / "digit_detector", ignore_errors=True)  # and the digit detector on its digits
     shutil.rmtree(s.to / "web", ignore_errors=True)  # the page's copy of the old generator
     for name in ("generator", "discriminator"):
         shutil.rmtree(s.to / name, ignore_errors=True)
@@ -93,6 +96,13 @@ def verdict(s: Shipment) -> None:
 
     shutil.rmtree(s.to / "verdict", ignore_errors=True)  # trained for the old generator: never left stale
     train_verdict(s.to, s.data_dir)
+
+
+def digit_detector(s: Shipment) -> None:
+    from gan.space.train_detector import train
+
+    shutil.rmtree(s.to / "digit_detector", ignore_errors=True)  # its digits included the old generator's: never left stale
+    train(s.to, Path(s.data_dir), s.to / "digit_detector")
 
 
 def model_card(s: Shipment) -> None:
@@ -171,7 +181,7 @@ def checksums(s: Shipment) -> None:
     print(f"wrote {s.to / LISTING}: {len(write_checksums(s.to))} files")
 
 
-STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, model_card, checksums]
+STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, digit_detector, model_card, checksums]
 
 
 def build_parser() -> Parser:

@@ -238,3 +238,6 @@ def test_the_ship_step_retrains_the_verdict_for_each_new_generator():
 
     assert ship.STEPS.index(ship.copy_run) < ship.STEPS.index(ship.verdict) < ship.STEPS.index(ship.checksums)
     assert "train_verdict" in ship.verdict.__code__.co_names and callable(train_verdict)
+    # and the digit detector, whose digits include the generator's: removed with the old model, retrained, checksummed
+    assert ship.STEPS.index(ship.copy_run) < ship.STEPS.index(ship.digit_detector) < ship.STEPS.index(ship.checksums)
+    assert "train" in ship.digit_detector.__code__.co_names and "digit_detector" in ship.copy_run.__code__.co_consts

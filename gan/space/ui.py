@@ -130,7 +130,9 @@ def verdict_model_markdown(studio) -> str:
         f"| exact 28x28 PNGs | {exact['roc_auc']:.5f} | {exact['ece']:.4f} | {exact['gan_d_roc_auc']:.3f} |",
         f"| after an upload-like round trip (upscale, blur, JPEG, re-preprocess) | {rt['roc_auc']:.3f} | {rt['ece']:.4f} | {rt['gan_d_roc_auc']:.3f} |",
         "", f"The pixels-intact head calls {intact['exact_called_intact']:.1%} of exact digits intact and "
-        f"{intact['round_trip_called_resampled']:.1%} of round-tripped ones resampled; on a resampled upload the app says the verdict is uncertain.",
+        f"{intact['round_trip_called_resampled']:.1%} of round-tripped ones resampled. The page says **made by this GAN** only for a pixel-exact "
+        "28x28 image that carries the generator's fingerprint, **a real MNIST digit** only for one laid out as MNIST's are, and "
+        "**neither / can't tell** for everything else: a drawing, a photo, anything resized or re-encoded.",
         "", "```bash", "python -m gan.space.train_verdict train --weights weights  # gan.ship runs it too", "python -m gan.core.weights weights", "```",
     ])
 
@@ -168,7 +170,7 @@ def score_markdown(state: dict) -> str:
     n = state["played"]
     if not n:
         return "Score: no rounds yet."
-    return f"**You: {state['right']}/{n}** · converged detector: {state['d_right']}/{n}"
+    return f"**You: {state['right']}/{n}** · verdict model: {state['d_right']}/{n}"
 
 
 def percent(rate) -> str:

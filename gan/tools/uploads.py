@@ -4,7 +4,7 @@ scored through the real Studio.
 
     python -m gan.tools.uploads --photos --data-dir ../shared/data      # read-right and flagged shares per photo condition
     python -m gan.tools.uploads --nondigits --data-dir ../shared/data   # flagged shares: test non-digits, the 10,000 MNIST test digits
-    python -m gan.tools.uploads --verdict --data-dir ../shared/data --out docs/verdict_uploads.json   # the judgement per kind of input, and each evidence's AUC
+    python -m gan.tools.uploads --verdict --data-dir ../shared/data --experiments docs/experiments   # the judgement per kind of input, and each evidence's AUC
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def build_parser() -> Parser:
     p.add_argument("--nondigits", action="store_true", help="score test-split non-digits and the MNIST test digits")
     p.add_argument("--verdict", action="store_true", help="judge every kind of input a visitor brings; each evidence's ROC AUC")
     p.add_argument("--per-kind-verdict", type=int, default=100, help="inputs of each kind for --verdict (photos: this many in all)")
-    p.add_argument("--out", default=None, help="also write --verdict's figures to this JSON file")
+    p.add_argument("--experiments", type=Path, default=None,
+                   help="also write --verdict's two tables (verdict_outcomes.json, verdict_evidence.json) into this folder, for the experiment log")
     p.add_argument("--data-dir", default="data", help="MNIST: torchvision layout or .npz (default: data)")
     p.add_argument("--weights", default=None, help="weights folder or Hub repo id (default: the shipped weights)")
     p.add_argument("-n", "--per-condition", type=int, default=40, help="photos of each condition")
@@ -136,12 +137,13 @@ def judge_inputs(studio: Studio, kinds: dict[str, list[tuple[bytes, int, str]]])
             r = studio.score_upload(steps)
             fit = studio.closest(steps.digit)
             rows.setdefault(kind, []).append({
-                "origin": origin, "outcome": r["outcome"], "is_digit": r["is_digit"], "read_right": None if label < 0 else r["digit"] == label,
+                "origin": origin, "outcome": r["outcome"], "is_digit": r["is_digit"], "read_right": None if label < 0 else r["is_digit"] and r["digit"] == label,  # a flagged digit is named to no one
                 "p_real": r["p_real"], "p_real_gan_d": r["p_real_gan_d"], "faint": r["faint_grey_pixels"],
                 "residual": None if fit is None else fit.figures["pixel_error"]})
     return rows
 
 
+PEOPLE = "people's drawings and photos"
 # Evidence, each oriented so that higher means "more real / less like this GAN's output".
 EVIDENCE = {"verdict model p_real": "p_real", "GAN's own D": "p_real_gan_d", "fewer faint grey pixels": "faint", "projection residual": "residual"}
 PAIRS = {  # (kinds with the other origin, this GAN's kinds): can the evidence tell them apart?
@@ -176,8 +178,31 @@ def verdict_figures(rows: dict[str, list[dict]]) -> dict:
     person = [r for k, rs in rows.items() if k.startswith(("drawing:", "photo")) for r in rs]
     read = [r["read_right"] for r in person]
     return {"per_kind": per_kind, "auc": auc,
-            "people's drawings and photos": {"n": len(person), "called generated": float(np.mean([r["outcome"] == GENERATED for r in person])),
+            PEOPLE: {"n": len(person), "called generated": float(np.mean([r["outcome"] == GENERATED for r in person])),
                                              "read right": float(np.mean(read))}}
+
+
+def experiment_tables(figures: dict, args) -> dict[str, dict]:
+    """--verdict's figures as two tables of the experiment log (gan.tools.experiments)."""
+    import datetime
+
+    from gan.space.verdict import GENERATED, NEITHER, REAL
+
+    command = f"python -m gan.tools.uploads --verdict --data-dir ../shared/data --per-kind-verdict {args.per_kind_verdict} --seed {args.seed} --experiments docs/experiments"
+    date = datetime.date.today().isoformat()
+    pct = lambda x: "" if x is None else f"{x:.1%}"
+    people = figures[PEOPLE]
+    outcomes = {"title": "The verdict on every kind of input a visitor brings", "date": date, "command": command,
+                "columns": ["input", "n", REAL, GENERATED, NEITHER, "digit read right", "flagged not a digit"],
+                "rows": [[kind, str(f["n"]), pct(f[REAL]), pct(f[GENERATED]), pct(f[NEITHER]), pct(f["read_right"]), pct(f["flagged_not_digit"])]
+                         for kind, f in figures["per_kind"].items()],
+                "notes": (f"People's drawings and photos together: {people['n']} inputs, {pct(people['called generated'])} called made by "
+                          f"this GAN, {pct(people['read right'])} read right (a digit flagged as not a digit counts as misread).")}
+    evidence = {"title": "What each piece of evidence is worth: ROC AUC, other origin against this GAN's digits", "date": date, "command": command,
+                "columns": ["inputs compared", *EVIDENCE],
+                "rows": [[pair, *("" if a is None else f"{a:.3f}" for a in aucs.values())] for pair, aucs in figures["auc"].items()],
+                "notes": "1.0: the evidence tells them apart perfectly; 0.5: not at all; below 0.5: it points the wrong way."}
+    return {"verdict_outcomes": outcomes, "verdict_evidence": evidence}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -194,8 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.verdict:
         figures = verdict_figures(judge_inputs(studio, verdict_inputs(studio, args.data_dir, args.per_kind_verdict, args.seed)))
         print(json.dumps(figures, indent=1))
-        if args.out:
-            Path(args.out).write_text(json.dumps(figures, indent=1) + "\n")
+        if args.experiments:
+            for name, table in experiment_tables(figures, args).items():
+                (args.experiments / f"{name}.json").write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
