@@ -13,6 +13,10 @@ train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generat
 that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
 serve it as it is with `GAN_WEIGHTS=runs/dcgan python app.py`, and make it the shipped model
 with `python -m gan.ship runs/dcgan --data-dir ../shared/data`.
+
+Under torchrun (`torchrun --standalone --nproc_per_node=N -m gan.train ...`, or its multi-node
+flags) N processes train the same recipe data-parallel, rank 0 alone writing the run folder:
+gan/core/distributed.py and docs/training.md ("Training on N processes").
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 import torch.distributed as dist
@@ -31,6 +33,8 @@ import torch.distributed._functional_collectives as funcol  # torch's autograd-a
 from torch import nn
 
 from .errors import LaunchError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def leave() -> None:
         dist.destroy_process_group()
 
 
-def from_lead(shard: Shard, read: object) -> object:
+def from_lead(shard: Shard, read: Callable[[], T] | None) -> T:
     """What the lead (rank 0) read, for every process: `read` is a function on the lead and
     None elsewhere. An exception it raises is raised in every process, so all stop with the
     lead's sentence instead of waiting for a lead that has gone."""
