@@ -22,6 +22,7 @@ from gan.core.step import build
 REFERENCE = ROOT / "tests" / "train_reference.json"
 REFERENCE_ARGS = ["--data-dir", "tests/mnist_1000.npz", "--batch-size", "256", "--max-steps", "4", "--log-every", "1",
                   "--threads", "1", "--epochs", "2"]  # 3 steps an epoch: crosses an epoch's checkpoint, grid and shuffle
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
 RUN_FILES = ("generator/model.safetensors", "discriminator/model.safetensors", "samples.png", "progress.gif",
              "grids/epoch_001.png", "grids/epoch_002.png")
 
@@ -125,6 +126,24 @@ def test_two_processes_resume_where_they_stopped(tmp_path):
     assert_same_training(tmp_path / "two", tmp_path / "one")
 
 
+def test_synchronised_batch_norm_and_averaged_gradients_are_the_whole_batchs(tmp_path):
+    """On 2 processes with half a batch each, a generator step (tests/ddp_worker.py) gives
+    each process the output rows and every process the weights, batch-norm statistics
+    included, that one process's step on the whole batch gives. Under plain SGD, so the
+    gradients' mean, not their sum, is what matches."""
+    from ddp_worker import generator_and_batch, one_step
+
+    done = subprocess.run([*TORCHRUN, "--nproc_per_node=2", "tests/ddp_worker.py", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    g, z, y = generator_and_batch()
+    out = one_step(g, z, y)
+    for rank in (0, 1):
+        got = torch.load(tmp_path / f"rank{rank}.pt", weights_only=True)
+        torch.testing.assert_close(got["out"], out[rank::2], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got["state"], g.state_dict(), rtol=1e-5, atol=1e-6)
+
+
 def test_sigterm_to_torchrun_stops_every_process_at_one_step_with_a_checkpoint(tmp_path):
     """`kill` of torchrun (a job scheduler's stop) reaches every process: they stop together at
     one step, and rank 0 leaves the checkpoint of that step to --resume from, as a plain run does."""
@@ -182,7 +201,7 @@ def run_train(*args: str) -> subprocess.CompletedProcess:
 
 
 def torchrun_command(processes: int, *args: str) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}", "-m", "gan.train", *args]
+    return [*TORCHRUN, f"--nproc_per_node={processes}", "-m", "gan.train", *args]
 
 
 def torchrun(processes: int, *args: str) -> subprocess.CompletedProcess:

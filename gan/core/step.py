@@ -12,13 +12,17 @@ also pushed to draw two latents of one digit differently (MSGAN's mode-seeking t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 
 from .config import Config
-from .distributed import Shard
 from .losses import LOSSES, class_loss, gradient_penalty, mode_seeking_loss, zero_centred_penalty
 from .models import Discriminator, Generator
+
+if TYPE_CHECKING:  # a type only: the Space, which runs steps in one process, never loads torch.distributed's collectives
+    from .distributed import Shard
 
 
 def build(cfg: Config, device: torch.device | str = "cpu") -> tuple[Generator, Discriminator, torch.optim.Adam, torch.optim.Adam]:

@@ -4,7 +4,8 @@
     python -m gan.tools.ddpbench --data-dir ../shared/data --procs 1 2 4 --batch-size 32
 
 Each measurement is a real run of the command (`--max-steps`, into a temporary folder) with the
-machine's cores shared out among its processes (`--threads` each: cores / processes), timed
+machine's cores shared out among its processes (`--threads` each: cores / processes, unless
+--threads fixes it), timed
 by the run's own log: images per second between its first and last log lines, so start-up,
 the data's broadcast and the export are not counted. The settings alternate (1, 2, 1, 2, ...)
 so a drifting load on a shared machine falls on all of them. Then the cost of the generator's
@@ -19,10 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from gan.core.cli import Parser
@@ -37,6 +38,7 @@ def build_parser() -> Parser:
     p.add_argument("--log-every", type=int, default=20, help="steps between log lines; the first interval is warm-up, not timed (default 20)")
     p.add_argument("--repeats", type=int, default=2, help="runs of each setting, alternating (default 2)")
     p.add_argument("--cores", type=int, default=os.cpu_count(), help="cores to share among each run's processes (default: all)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads per process, the same for every setting (default 0: cores / processes)")
     p.add_argument("--json", type=Path, help="also write the figures as JSON here")
     p.add_argument("--time-batchnorm", action="store_true", help=argparse.SUPPRESS)  # batchnorm_cost()'s torchrun'd worker
     return p
@@ -48,8 +50,12 @@ if __name__ == "__main__":
 import torch  # noqa: E402
 
 from gan.core import distributed  # noqa: E402
+from gan.core.config import Config  # noqa: E402
 from gan.core.models import Generator  # noqa: E402
+from gan.core.step import build  # noqa: E402
 from gan.core.weights import resolve_weights  # noqa: E402
+
+from .bench import timed  # noqa: E402
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
 
@@ -67,11 +73,15 @@ def images_per_second(log: Path, batch: int) -> float:
     return (last["step"] - first["step"]) * batch / (last["seconds"] - first["seconds"])
 
 
-def throughput(args) -> dict[int, list[float]]:
+def threads_per_process(args: argparse.Namespace, procs: int) -> int:
+    return args.threads or max(1, args.cores // procs)
+
+
+def throughput(args: argparse.Namespace) -> dict[int, list[float]]:
     rates: dict[int, list[float]] = {n: [] for n in args.procs}
     for _ in range(args.repeats):
         for procs in args.procs:
-            threads = max(1, args.cores // procs)
+            threads = threads_per_process(args, procs)
             with tempfile.TemporaryDirectory() as tmp:
                 cmd = train_command(procs, threads, args.data_dir, args.batch_size, args.steps, args.log_every, Path(tmp) / "run")
                 subprocess.run(cmd, cwd=Path(__file__).resolve().parents[2], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -83,13 +93,7 @@ def throughput(args) -> dict[int, list[float]]:
 
 def generator_step_ms(g: Generator, z: torch.Tensor, y: torch.Tensor, repeats: int) -> float:
     """Median ms of G's forward and backward in training mode (what a step asks of its batch norm)."""
-    times = []
-    for i in range(repeats + 3):
-        t = time.perf_counter()
-        g(z, y).square().mean().backward()
-        if i >= 3:
-            times.append((time.perf_counter() - t) * 1000)
-    return sorted(times)[len(times) // 2]
+    return statistics.median(timed(lambda: g(z, y).square().mean().backward(), repeats))
 
 
 def time_batchnorm_worker(batch: int) -> None:
@@ -103,8 +107,10 @@ def time_batchnorm_worker(batch: int) -> None:
     z, y = shard.rows(torch.randn(batch, g.z_dim)), shard.rows(torch.arange(batch) % 10)
     own = generator_step_ms(g, z, y, 40)
     synced = generator_step_ms(distributed.sync_batchnorm(g), z, y, 40)
+    grads = torch.zeros(sum(p.numel() for p in build(Config())[0].parameters()) + sum(p.numel() for p in build(Config())[1].parameters()))
+    allreduce = statistics.median(timed(lambda: torch.distributed.all_reduce(grads), 40))
     if shard.lead:
-        print(json.dumps({"own": own, "synced": synced}))
+        print(json.dumps({"own": own, "synced": synced, "gradients": allreduce, "gradient_mb": grads.numel() * 4 / 1e6}))
     distributed.leave()
 
 
@@ -150,13 +156,15 @@ def main(argv: list[str] | None = None) -> None:
     errors = local_batchnorm_error(args.batch_size, [2, 4, 8])
     print("\n| processes x threads | images/s (each run) | median |\n|---|---|---:|")
     for procs, values in rates.items():
-        print(f"| {procs} x {max(1, args.cores // procs)} | {', '.join(f'{v:,.0f}' for v in values)} | {sorted(values)[len(values) // 2]:,.0f} |")
+        print(f"| {procs} x {threads_per_process(args, procs)} | {', '.join(f'{v:,.0f}' for v in values)} | {statistics.median(values):,.0f} |")
     print(f"\nG's forward + backward on 2 processes, {args.batch_size // 2} rows each: {cost['own']:.1f} ms with each process's "
-          f"own batch norm, {cost['synced']:.1f} ms synchronised over the {args.batch_size}")
+          f"own batch norm, {cost['synced']:.1f} ms synchronised over the {args.batch_size}; "
+          f"all-reducing G's and D's gradients ({cost['gradient_mb']:.1f} MB): {cost['gradients']:.1f} ms")
     print("per-process batch norm would move G's output by " + ", ".join(
         f"{100 * e:.1f}% at {n} processes ({args.batch_size // n} digits each)" for n, e in errors.items()))
     print(f"\ncommand: python -m gan.tools.ddpbench --data-dir {args.data_dir} --procs {' '.join(map(str, args.procs))} "
-          f"--batch-size {args.batch_size} --steps {args.steps} --repeats {args.repeats} --cores {args.cores}")
+          f"--batch-size {args.batch_size} --steps {args.steps} --repeats {args.repeats} --cores {args.cores}"
+          + (f" --threads {args.threads}" if args.threads else ""))
     if args.json:
         args.json.write_text(json.dumps({"rates": rates, "batchnorm_ms": cost, "local_batchnorm_error": errors}, indent=1) + "\n")
 
