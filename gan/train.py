@@ -13,6 +13,10 @@ train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generat
 that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
 serve it as it is with `GAN_WEIGHTS=runs/dcgan python app.py`, and make it the shipped model
 with `python -m gan.ship runs/dcgan --data-dir ../shared/data`.
+
+Under torchrun (`torchrun --standalone --nproc_per_node=N -m gan.train ...`, or its multi-node
+flags) N processes train the same recipe data-parallel, rank 0 alone writing the run folder:
+gan/core/distributed.py and docs/training.md ("Training on N processes").
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import copy
 import dataclasses
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -35,8 +40,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from gan.core import distributed  # noqa: E402
 from gan.core.data import load_mnist  # noqa: E402
-from gan.core.errors import DataError  # noqa: E402
+from gan.core.errors import DataError, LaunchError  # noqa: E402
 from gan.core.models import Discriminator, Generator  # noqa: E402
 from gan.core.pixels import to_model_range  # noqa: E402
 from gan.core.sampling import images_from_latents, latents_from_seeds  # noqa: E402
@@ -96,41 +102,71 @@ def trim_log(path: Path, last_step: int) -> None:
         path.write_text("".join(l for l in lines if json.loads(l)["step"] <= last_step))
 
 
-def train(cfg: Config) -> Path:
-    out = Path(cfg.out)
-    started = time.time()
-    device = pick_device(cfg.device)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
+def read_run_inputs(cfg: Config, out: Path) -> tuple[torch.Tensor, torch.Tensor, dict | None]:
+    """The data (images, labels) and, with --resume, the checkpoint to continue from: every
+    file a run reads, each problem a sentence (DataError, FileExistsError, FileNotFoundError)."""
     images, labels = load_mnist(cfg.data_dir)
     shares = cfg.shares()
     if shares and not any(shares[d] > 0 for d in labels.unique().tolist()):
         raise DataError(f"--class-shares gives a share of 0 to every digit in {cfg.data_dir} (it holds {labels.unique().tolist()}): "
                         "an epoch would draw nothing")
+    ckpt_path = out / "checkpoint.pt"
+    if not cfg.resume and (ckpt_path.exists() or (out / "train_log.jsonl").exists()):
+        raise FileExistsError(f"{out} already holds a run ({'checkpoint.pt' if ckpt_path.exists() else 'train_log.jsonl'}): "
+                              f"add --resume to continue it, or give a new --out")
+    if not cfg.resume:
+        return images, labels, None
+    if not ckpt_path.exists():
+        raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
+    # On the CPU: load_state_dict copies each tensor to its model's device (another process's GPU under torchrun).
+    return images, labels, torch.load(ckpt_path, map_location="cpu", weights_only=True)  # never unpickle code
+
+
+def train(cfg: Config) -> Path:
+    """Train as `cfg` says. Under torchrun (WORLD_SIZE > 1) each process trains on its rows of
+    every batch (gan.core.distributed); the lead process (rank 0) reads the data and checkpoint
+    for all and alone writes the run folder."""
+    out = Path(cfg.out)
+    started = time.time()
+    shard = distributed.shard_from_environment()
+    if shard and cfg.batch_size % shard.world:
+        raise LaunchError(f"--batch-size {cfg.batch_size} does not divide among {shard.world} processes: "
+                          f"give a multiple of {shard.world} (each process trains on batch-size / {shard.world} of every batch)")
+    device = pick_device(cfg.device)
+    lead = shard is None or shard.lead
+    if shard:
+        device = distributed.join(shard, device)
+        stop = distributed.StopSignal()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    if shard:  # the lead's files, sent to every process: the other nodes need neither the data nor the run folder
+        images, labels, ckpt = distributed.from_lead(shard, (lambda: read_run_inputs(cfg, out)) if lead else None)
+    else:
+        images, labels, ckpt = read_run_inputs(cfg, out)
+    shares = cfg.shares()
     data, labels = to_model_range(images).to(device), labels.to(device)
     steps_per_epoch = len(data) // cfg.batch_size or 1
     total_steps = cfg.epochs * steps_per_epoch
 
     G, D, opt_g, opt_d = build(cfg, device)
     ema = copy.deepcopy(G).eval()
+    if shard:  # after the EMA's copy: the generator that ships keeps torch's own batch norm
+        distributed.sync_batchnorm(G)
+        for opt in (opt_g, opt_d):
+            distributed.average_gradients(opt, shard.world)
 
     sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lambda s: cfg.lr_factor(s, total_steps))
     sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lambda s: cfg.lr_factor(s, total_steps))
     step, seconds = 0, 0.0
     ckpt_path = out / "checkpoint.pt"
-    if not cfg.resume and (ckpt_path.exists() or (out / "train_log.jsonl").exists()):
-        raise FileExistsError(f"{out} already holds a run ({'checkpoint.pt' if ckpt_path.exists() else 'train_log.jsonl'}): "
-                              f"add --resume to continue it, or give a new --out")
-    if cfg.resume:
-        if not ckpt_path.exists():
-            raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)  # never unpickle code
+    if ckpt is not None:
         for obj, key in [(G, "G"), (D, "D"), (ema, "ema"), (opt_g, "opt_g"), (opt_d, "opt_d"), (sched_g, "sched_g"), (sched_d, "sched_d")]:
             obj.load_state_dict(ckpt[key])
         step, seconds = ckpt["step"], ckpt["seconds"]
-        trim_log(out / "train_log.jsonl", step)
-        print(f"resumed from {ckpt_path} at step {step}")
+        if lead:
+            trim_log(out / "train_log.jsonl", step)
+            print(f"resumed from {ckpt_path} at step {step}")
 
     def save_checkpoint() -> None:
         state = {"G": G.state_dict(), "D": D.state_dict(), "ema": ema.state_dict(), "opt_g": opt_g.state_dict(),
@@ -140,10 +176,11 @@ def train(cfg: Config) -> Path:
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # a crash mid-write never leaves a half checkpoint
 
     last_step = min(total_steps, cfg.max_steps) if cfg.max_steps else total_steps
-    (out / "grids").mkdir(parents=True, exist_ok=True)  # only now: a start that fails (bad data, no checkpoint) leaves no empty folders
-    log = open(out / "train_log.jsonl", "a")
+    if lead:
+        (out / "grids").mkdir(parents=True, exist_ok=True)  # only now: a start that fails (bad data, no checkpoint) leaves no empty folders
+        log = open(out / "train_log.jsonl", "a")
     # The whole run's bar (its ETA is the one that matters), above each epoch's bar.
-    run_bar = tqdm(total=last_step, initial=step, desc="run", unit="step", file=sys.stdout, position=0)
+    run_bar = tqdm(total=last_step, initial=step, desc="run", unit="step", file=sys.stdout, position=0, disable=not lead)
     sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
     n_sums, t_last = 0, time.time()
     try:
@@ -151,13 +188,15 @@ def train(cfg: Config) -> Path:
             epoch, first = divmod(step, steps_per_epoch)
             # The epoch's shuffle depends only on (seed, epoch), so a resumed run sees the same batches.
             order = epoch_order(labels, shares, seed=cfg.seed * 100_003 + epoch).to(device)
-            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch, position=1, leave=False)
+            bar = tqdm(range(first, min(steps_per_epoch, first + last_step - step)), desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stdout, initial=first, total=steps_per_epoch, position=1, leave=False, disable=not lead)
             G.train(); D.train()
             for i in bar:
                 idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+                if shard:
+                    idx = shard.rows(idx)
                 real, y = data[idx], labels[idx]
 
-                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg, aux_weight=cfg.aux_weight_at(step, total_steps), step=step)
+                metrics = train_step(G, D, opt_g, opt_d, real, y, cfg, aux_weight=cfg.aux_weight_at(step, total_steps), step=step, shard=shard)
                 sched_g.step(); sched_d.step()
                 update_ema(ema, G, cfg.ema_beta(step))
                 step += 1
@@ -166,34 +205,42 @@ def train(cfg: Config) -> Path:
                     sums[k] += metrics[k]
                 n_sums += 1
                 if step % cfg.log_every == 0 or step == last_step:
+                    if shard:  # the global batch's figures, as one process would log them
+                        sums, metrics = (distributed.mean_over_processes(v, device) for v in (sums, metrics))
                     now = time.time()
                     seconds += now - t_last
                     t_last = now
                     row = {"step": step, "epoch": step / steps_per_epoch, **{k: round(v / n_sums, 5) for k, v in sums.items()},
                            "lr_g": opt_g.param_groups[0]["lr"], "aux_weight": cfg.aux_weight_at(step - 1, total_steps), "seconds": round(seconds, 2)}
-                    log.write(json.dumps(row) + "\n"); log.flush()
+                    if lead:
+                        log.write(json.dumps(row) + "\n"); log.flush()
                     bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], dx=row["d_real"], dgz=row["d_fake"])
                     run_bar.update(step - run_bar.n)
                     sums = dict.fromkeys(sums, 0.0); n_sums = 0
                     if not all(map(math.isfinite, (metrics["loss_d"], metrics["loss_g"]))):
                         raise FloatingPointError(f"loss is not finite at step {step}: {row}")
+                if shard and stop.agreed(device):  # a signal to any process stops all of them here, at one step
+                    raise KeyboardInterrupt
             bar.close()
             trained_seconds = seconds + time.time() - t_last  # before this epoch's checkpoint and grid
-            if step % steps_per_epoch == 0 or step == last_step:
+            if lead and (step % steps_per_epoch == 0 or step == last_step):
                 save_checkpoint()
                 upscale(sample_grid(ema, device), 2).save(out / "grids" / f"epoch_{epoch + 1:03d}.png")
                 if cfg.snapshot_every and step % steps_per_epoch == 0 and (epoch + 1) % cfg.snapshot_every == 0:
                     save_snapshot(ema, cfg, device, out / "snapshots" / f"epoch_{epoch + 1:03d}", step, trained_seconds)
     except KeyboardInterrupt:
-        save_checkpoint()
-        print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume ({_wall(started, seconds)})")
+        if lead:
+            save_checkpoint()
+            print(f"\ninterrupted at step {step}: checkpoint saved to {ckpt_path}; continue with --resume ({_wall(started, seconds)})")
         return out
     finally:
         run_bar.close()
-        log.close()
+        if lead:
+            log.close()
 
-    export(cfg, G, D, ema, device, out)
-    print(f"done: {step:,} steps, {_wall(started, seconds)}")
+    if lead:
+        export(cfg, G, D, ema, device, out)
+        print(f"done: {step:,} steps, {_wall(started, seconds)}")
     return out
 
 
@@ -234,11 +281,15 @@ def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv, __doc__)
     # `kill` and job schedulers stop a run with SIGTERM, and a run started in the background
     # from a script ignores Ctrl-C's SIGINT: both should still leave a checkpoint to --resume.
+    # (Under torchrun, train() notes the signal instead: gan.core.distributed.StopSignal.)
     signal.signal(signal.SIGTERM, _stop)
     try:
         train(cfg)
-    except (DataError, FileNotFoundError, FileExistsError) as e:  # bad data, no checkpoint to resume, a run already there: a sentence
-        sys.exit(f"error: {e}")
+    except (DataError, FileNotFoundError, FileExistsError, LaunchError) as e:  # bad data, no checkpoint to resume, a run already there: a sentence
+        lead = int(os.environ.get("RANK", "0")) == 0
+        sys.exit(f"error: {e}" if lead else 1)  # under torchrun, said once
+    finally:
+        distributed.leave()
 
 
 if __name__ == "__main__":

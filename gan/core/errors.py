@@ -19,3 +19,8 @@ class ImageError(ValueError):
 
 class InputError(ValueError):
     """A request the Space refuses; str(e) is a message for the visitor."""
+
+
+class LaunchError(RuntimeError):
+    """A torchrun launch that training cannot run as given: a batch that does not divide among
+    the processes, or a device no process group serves."""

@@ -12,12 +12,17 @@ also pushed to draw two latents of one digit differently (MSGAN's mode-seeking t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 
 from .config import Config
 from .losses import LOSSES, class_loss, gradient_penalty, mode_seeking_loss, zero_centred_penalty
 from .models import Discriminator, Generator
+
+if TYPE_CHECKING:  # a type only: the Space, which runs steps in one process, never loads torch.distributed's collectives
+    from .distributed import Shard
 
 
 def build(cfg: Config, device: torch.device | str = "cpu") -> tuple[Generator, Discriminator, torch.optim.Adam, torch.optim.Adam]:
@@ -45,7 +50,7 @@ def float32(*tensors: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
 
 def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
                real: torch.Tensor, y: torch.Tensor, cfg: Config, rng: torch.Generator | None = None,
-               aux_weight: float | None = None, step: int = 0) -> dict[str, float]:
+               aux_weight: float | None = None, step: int = 0, shard: Shard | None = None) -> dict[str, float]:
     """D on real and fake (cfg.d_steps times), then G on D's feedback. Returns the step's
     loss_d, loss_g, d_real = mean D(x), d_fake = mean D(G(z)) (sigmoid of the conditional
     head's logits, from D's last update) and g_grad_norm (the L2 norm of G's whole gradient).
@@ -55,6 +60,8 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     with other requests is still reproducible from its seed. `aux_weight` is the class loss's
     weight at this step (the training schedule's); None: cfg.aux_weight. `step` is the run's
     step count: with cfg.r1_gamma > 0 the R1/R2 penalties apply when it is a multiple of cfg.r1_every.
+    `shard`: under torchrun, this process's place; `real` and `y` are its rows of the global
+    batch (`gan.core.distributed`), and its latents are its rows of the global batch's.
     """
     aux_weight = cfg.aux_weight if aux_weight is None else aux_weight
     d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
@@ -63,7 +70,7 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     # 1) D on real and fake: push real logits up, fake logits down (both heads).
     D.requires_grad_(True)
     for _ in range(cfg.d_steps):
-        z = torch.randn(len(y), cfg.z_dim, device=device, generator=rng)
+        z = latents(len(y), cfg.z_dim, device, rng, shard)
         # One trunk pass over real and fake together (D has no batch norm, so this is
         # the same as two passes, and faster).
         penalize = cfg.r1_gamma > 0 and step % cfg.r1_every == 0
@@ -109,6 +116,14 @@ def train_step(G: Generator, D: Discriminator, opt_g: torch.optim.Optimizer, opt
     opt_g.step()
     return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": torch.sigmoid(rc).mean().item(),
             "d_fake": torch.sigmoid(fc).mean().item(), "g_grad_norm": g_grad_norm.item()}
+
+
+def latents(n: int, z_dim: int, device: torch.device, rng: torch.Generator | None, shard: Shard | None) -> torch.Tensor:
+    """n latents; under torchrun, this process's rows of the whole batch's draw, so N processes
+    train on the latents one process draws (and the generator moves on alike in all of them)."""
+    if shard is None:
+        return torch.randn(n, z_dim, device=device, generator=rng)
+    return shard.rows(torch.randn(n * shard.world, z_dim, device=device, generator=rng))
 
 
 @torch.no_grad()
