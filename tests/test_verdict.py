@@ -133,9 +133,10 @@ def test_drawn_digits_and_photos_are_never_called_generated_and_are_read(studio,
     assert np.mean([r["digit"] == y for r, (_, y) in zip(results, cases)]) >= 0.9
 
 
-def test_a_person_made_28x28_image_is_never_called_generated(studio, fixture_digits):
-    """A digit drawn in a pixel editor at 28x28 arrives pixel-exact, but carries none of the
-    generator's fingerprint (no faint grey fringe) and is not laid out as MNIST's are."""
+def test_a_person_made_28x28_image_is_rarely_called_generated(studio, fixture_digits):
+    """A digit drawn at 28x28 (or a drawing shrunk to it) arrives pixel-exact: hard pixel-editor
+    strokes carry none of the generator's fringe, and an anti-aliased shrink that makes a fringe is
+    almost never laid out as the generator's digits are (docs/verdict.md measures the rate)."""
     from gan.makers.drawings import drawing_cases
     from gan.space.verdict import GENERATED, REAL
 
@@ -143,10 +144,10 @@ def test_a_person_made_28x28_image_is_never_called_generated(studio, fixture_dig
     made = []
     for case in drawing_cases(images, labels, 6, seed=4, kinds=["mouse", "touch", "marker"]):
         small = Image.open(io.BytesIO(case.data)).convert("L")
-        made += [255 - np.asarray(small.resize((28, 28), resample)) for resample in (Image.NEAREST, Image.BOX)]
+        made += [255 - np.asarray(small.resize((28, 28), resample)) for resample in (Image.NEAREST, Image.BOX, Image.BILINEAR, Image.LANCZOS)]
     made += [np.where(images[:20] > 127, 255, 0).astype(np.uint8)[i] for i in range(20)]  # MNIST digits made binary
     results = studio.score(np.stack(made))
-    assert not any(r["outcome"] == GENERATED for r in results)
+    assert np.mean([r["outcome"] == GENERATED for r in results]) <= 0.05, [r["why"] for r in results if r["outcome"] == GENERATED]
     assert np.mean([r["outcome"] == REAL for r in results]) < 0.2
 
 
@@ -165,20 +166,24 @@ def test_each_outcome_appears_for_the_inputs_that_should_produce_it(studio, fixt
     assert jpeg["outcome"] == NEITHER and "can't tell" in jpeg["why"]
 
 
-def test_the_judgement_needs_the_fingerprint_and_mnist_format(studio):
+def test_the_judgement_needs_the_fingerprint_and_the_layout(studio, fixture_digits):
     from gan.space.verdict import GENERATED, NEITHER, REAL, judge
 
+    made = studio.generate_many([(3, 6_100_000)])[0]
+    real = fixture_digits[0][0]
+    small = np.zeros((28, 28), np.uint8)  # the same digit drawn at half the size, off-centre: not laid out as MNIST's
+    small[2:16, 2:16] = np.asarray(Image.fromarray(made).resize((14, 14), Image.BILINEAR))
     base = {"is_digit": True, "p_pixels_intact": 0.99, "faint_grey_pixels": 30, "p_real": 0.01}
-    assert judge(base, exact=True, formatted=True)[0] == GENERATED
-    assert judge({**base, "faint_grey_pixels": 0}, exact=True, formatted=True)[0] == NEITHER  # no fingerprint, no "generated"
-    assert judge(base, exact=False, formatted=True)[0] == NEITHER  # resampled: never "generated"
-    assert judge({**base, "p_pixels_intact": 0.1}, exact=True, formatted=True)[0] == NEITHER
-    real = {**base, "p_real": 0.97, "faint_grey_pixels": 2}
-    assert judge(real, exact=True, formatted=True)[0] == REAL
-    assert judge(real, exact=True, formatted=False)[0] == NEITHER  # not laid out as MNIST's digits are
-    assert judge({**real, "p_real": 0.5}, exact=True, formatted=True)[0] == NEITHER
-    assert judge({**real, "is_digit": False}, exact=True, formatted=True)[0] == NEITHER
-
+    assert judge(base, exact=True, digit=made)[0] == GENERATED
+    assert judge({**base, "faint_grey_pixels": 0}, exact=True, digit=made)[0] == NEITHER  # no fingerprint, no "generated"
+    assert judge(base, exact=True, digit=small)[0] == NEITHER  # not the generator's layout
+    assert judge(base, exact=False, digit=made)[0] == NEITHER  # resampled: never "generated"
+    assert judge({**base, "p_pixels_intact": 0.1}, exact=True, digit=made)[0] == NEITHER
+    sure_real = {**base, "p_real": 0.97, "faint_grey_pixels": 2}
+    assert judge(sure_real, exact=True, digit=real)[0] == REAL
+    assert judge(sure_real, exact=True, digit=small)[0] == NEITHER  # not laid out as MNIST's digits are
+    assert judge({**sure_real, "p_real": 0.5}, exact=True, digit=real)[0] == NEITHER
+    assert judge({**sure_real, "is_digit": False}, exact=True, digit=real)[0] == NEITHER
 
 def test_examples_captions_agree_with_their_verdicts(studio):
     from gan.space.ui import example_files

@@ -27,7 +27,7 @@ from . import assets
 from .detector import DigitDetector, looks_like_digit
 from .preprocess import Steps, open_image, preprocess
 from .projection import Projection, decode_latent, project
-from .verdict import Verdict, judge, mnist_formatted
+from .verdict import Verdict, judge
 
 SLIDER_RANGE = 3.0
 TRUNCATION_RANGE = (0.0, 1.5)
@@ -298,7 +298,7 @@ class Studio:
         if self.verdict is not None:  # (a training run has no verdict model yet: p_real is its D's, and no judgement is made)
             for r, d, e in zip(results, digits, exact):
                 r["exact_28x28"] = bool(e)
-                r["outcome"], r["why"] = judge(r, e, mnist_formatted(d))
+                r["outcome"], r["why"] = judge(r, e, d)
         return results
 
     def score_upload(self, steps: Steps) -> dict:

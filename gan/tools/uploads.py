@@ -106,6 +106,8 @@ def verdict_inputs(studio: Studio, data_dir: str | Path, n: int, seed: int = 0) 
     for c in drawing_cases(images, labels, n, seed):
         kinds.setdefault(f"drawing: {c.kind}", []).append((c.data, c.label, "person"))
     kinds["photo of a digit on paper"] = [(c.jpeg, c.label, "person") for c in photo_cases(images, labels, max(1, n // len(CONDITIONS)), seed)]
+    kinds["drawing shrunk to a 28x28 PNG"] = [(_shrunk(c.data, rng), c.label, "person")
+                                              for c in drawing_cases(images, labels, max(1, n // 3), seed + 1, kinds=["mouse", "touch", "marker"])]
     pick = rng.choice(len(images), n, replace=False)
     digits = rng.integers(0, 10, n)
     generated = studio.generate_many([(int(d), 9_000_000 + seed * n + i) for i, d in enumerate(digits)])
@@ -116,6 +118,16 @@ def verdict_inputs(studio: Studio, data_dir: str | Path, n: int, seed: int = 0) 
                                      for d, t in zip(source, truth)]
         kinds[f"{name}, 28x28 JPEG"] = [(_encoded(d, 28, "JPEG", rng), int(t), origin) for d, t in zip(source, truth)]
     return kinds
+
+
+def _shrunk(drawing: bytes, rng: np.random.Generator) -> bytes:
+    """A drawing saved at 28x28 (nearest, box, bilinear or Lanczos), white ink on black like MNIST:
+    pixel-exact when it arrives, but made by a person."""
+    resample = [Image.NEAREST, Image.BOX, Image.BILINEAR, Image.LANCZOS][int(rng.integers(4))]
+    small = Image.fromarray(255 - np.asarray(Image.open(io.BytesIO(drawing)).convert("L").resize((28, 28), resample)))
+    buf = io.BytesIO()
+    small.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def _encoded(digit: np.ndarray, side: int, fmt: str, rng: np.random.Generator) -> bytes:
@@ -151,6 +163,7 @@ PAIRS = {  # (kinds with the other origin, this GAN's kinds): can the evidence t
     "28x28 JPEG: MNIST vs this GAN": ("MNIST test digit, 28x28 JPEG", "this GAN's digit, 28x28 JPEG"),
     "resized: MNIST vs this GAN": ("MNIST test digit, resized", "this GAN's digit, resized"),
     "drawings and photos vs this GAN's digits resized": ("drawing:|photo", "this GAN's digit, resized"),
+    "drawings shrunk to 28x28 PNGs vs this GAN's exact PNGs": ("drawing shrunk", "this GAN's digit, exact 28x28 PNG"),
 }
 
 
@@ -175,7 +188,7 @@ def verdict_figures(rows: dict[str, list[dict]]) -> dict:
             xa = [sign * r[key] for r in a if r[key] is not None]
             xb = [sign * r[key] for r in b if r[key] is not None]
             auc[pair][name] = round(roc_auc(torch.tensor(xa, dtype=torch.float64), torch.tensor(xb, dtype=torch.float64)), 3) if xa and xb else None
-    person = [r for k, rs in rows.items() if k.startswith(("drawing:", "photo")) for r in rs]
+    person = [r for k, rs in rows.items() if k.startswith(("drawing", "photo")) for r in rs]
     read = [r["read_right"] for r in person]
     return {"per_kind": per_kind, "auc": auc,
             PEOPLE: {"n": len(person), "called generated": float(np.mean([r["outcome"] == GENERATED for r in person])),
