@@ -15,9 +15,10 @@ from gan.core.errors import InputError
 from gan.core.viz import save_gif
 from gan.space.studio import MAX_FRAMES, SLIDER_RANGE, Recipe, Studio
 
-from . import PICK_BRUSH, refuse, steer
+from . import refuse, steer
 
 SLIDERS = list(SLIDER_NAMES)  # /generate's named parameters
+FIRST = {"digit": 3, "seed": 42}  # the digit a visitor meets first
 # Every control change is drawn in the page (web/page.js), or else rendered by the server. A seed
 # box reading None is "-" typed on the way to a number: wait for the number (no error badge).
 ASK_PAGE_OR_SERVER = ("(...v) => (v[1] === null || v[1] === '') ? undefined : window.ganWeb ? window.ganWeb.show(v)"
@@ -33,8 +34,18 @@ def in_page_renderer(studio: Studio, control_ids: list[str]) -> gr.HTML:
     url = lambda path: f"gradio_api/file={path.as_posix()}"  # relative: works under a Space's root path too
     start = (f"{{weightsUrl: new URL('{url(weights)}', location.href).href, kernelUrl: new URL('{url(WEB / 'kernel.wasm')}', "
              f"location.href).href, controlIds: {control_ids!r}}}")
-    return gr.HTML("", visible="hidden", elem_id="gan-web-loader",
-                   js_on_load=f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}));")
+    load = f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}))"
+    return gr.HTML("", visible="hidden", elem_id="gan-web-loader", js_on_load=AFTER_FIRST_DIGIT.replace("LOAD", load))
+
+
+# The page's generator (1.2 MB of weights) loads once the first digit is on screen, so that it does
+# not compete with the first screen for the network and the main thread (docs/performance.md:
+# "First screen"); a page whose digit never shows starts it after 5 s all the same.
+AFTER_FIRST_DIGIT = """const started = performance.now();
+const wait = () => { const img = document.querySelector('#output img');
+  if ((img && img.complete && img.naturalWidth > 0) || performance.now() - started > 5000) LOAD;
+  else requestAnimationFrame(wait); };
+requestAnimationFrame(wait);"""
 
 
 # Phone (narrow screens): the digit stays pinned above the sliders while you drag them. The output
@@ -105,12 +116,13 @@ def build(studio: Studio) -> gr.Blocks:
         """Clicking a grid cell (a gallery item: evt.index is its position) loads its seed and digit."""
         return meta["digits"][evt.index], meta["seeds"][evt.index], ""  # a seed again, not a projected digit
 
+    first = Recipe(digit=FIRST["digit"], seed=FIRST["seed"], truncation=1.0, sliders={})  # the page's first digit
     with gr.Blocks() as tab:
         with gr.Row(elem_id="gen-row"):
             with gr.Column(scale=2):
-                digit = gr.Radio(list(range(10)), value=3, label="digit", elem_id="digit")
+                digit = gr.Radio(list(range(10)), value=first.digit, label="digit", elem_id="digit")
                 with gr.Row():
-                    seed = gr.Number(value=42, precision=0, label="seed", elem_id="seed", scale=3)
+                    seed = gr.Number(value=first.seed, precision=0, label="seed", elem_id="seed", scale=3)
                     dice = gr.Button("🎲 random seed", scale=1, elem_id="dice")
                 truncation = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="truncation ψ", elem_id="truncation",
                                        info="below 1: more typical digits; above 1: more unusual ones")
@@ -122,9 +134,10 @@ def build(studio: Studio) -> gr.Blocks:
                     reset = gr.Button("Reset all sliders", size="sm")
                 latent = gr.Textbox("", visible=False, elem_id="latent")  # a projected digit's z (tabs/steer.py); '' = the seed's
             with gr.Column(scale=2, elem_id="gen-out"):
-                output = gr.Image(label="generated digit (28x28 PNG)", format="png", height=336, elem_classes="pixels",
-                                  elem_id="output", interactive=False, buttons=["download"])
-                recipe = gr.Textbox(label="recipe: paste it below or add it to the page URL (?digit=...) to get this exact image",
+                # The first digit is in the page's config: on screen with the page, no request first.
+                output = gr.Image(studio.generate(first), label="generated digit (28x28 PNG)", format="png", height=336,
+                                  elem_classes="pixels", elem_id="output", interactive=False, buttons=["download"])
+                recipe = gr.Textbox(first.to_query(), label="recipe: paste it below or add it to the page URL (?digit=...) to get this exact image",
                                     buttons=["copy"], interactive=False, elem_id="recipe")
                 with gr.Row():
                     pasted = gr.Textbox(placeholder="digit=3&seed=42&psi=1", show_label=False, scale=3, elem_id="paste")
@@ -177,9 +190,8 @@ def build(studio: Studio) -> gr.Blocks:
         gr.on([dice.click, seed.input], None, None, latent, js="() => ''")  # a new seed leaves a projected digit
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
         load_recipe.click(apply_recipe, pasted, [*controls, recipe_status], api_visibility="private", show_progress="hidden")
-        tab.load(None, js=PICK_BRUSH)  # the steer panel's sketchpad is on screen from the start: its brush is ready
-        tab.load(from_url, None, controls, api_visibility="private").then(
-            generate, controls, [output, recipe], api_visibility="private", preprocess=False)
+        # A recipe in the page's URL loads into the controls; their change events then draw it.
+        tab.load(from_url, None, controls, api_visibility="private", show_progress="hidden")
 
         grid_inputs = [grid_first, grid_rows, grid_cols, grid_digit, truncation]
         grid_btn.click(grid_cells, grid_inputs, [grid_gallery, grid_meta], api_visibility="private",

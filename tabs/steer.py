@@ -82,7 +82,9 @@ def build(studio: Studio, controls: list) -> dict:
         save_gif(list(images) + list(images[-2:0:-1]), path, ms_per_frame=80, scale=4)
         return path
 
-    with gr.Accordion("Steer your own digit: draw or upload it, and the sliders above act on it", open=True, elem_id="steer"):
+    # Closed at first: its editor (a canvas library) loads when the visitor opens it, not with the first screen.
+    with gr.Accordion("Steer your own digit: draw or upload it, and the sliders above act on it", open=False,
+                      elem_id="steer") as panel:
         with gr.Row():
             with gr.Column(scale=2):
                 with gr.Tab("Draw it"):
@@ -115,7 +117,8 @@ def build(studio: Studio, controls: list) -> dict:
         button.click(fn, source, shown, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
             load, fit, controls, api_visibility="private")
     morph_btn.click(morph, [fit, seed_b, digit_b, frames], gif, api_name="morph", concurrency_id="heavy", concurrency_limit=1)
-    sketch.clear(None, js=PICK_BRUSH)  # the brush is ready again after "Clear canvas" (and at page load: tabs/generate.py)
+    panel.expand(None, js=PICK_BRUSH)  # the brush is ready when the panel opens, and again after "Clear canvas"
+    sketch.clear(None, js=PICK_BRUSH)
     return {"steer_drawing": steer_drawing, "steer_file": steer_file, "load": load, "shown": shown, "fit": fit, "controls": controls}
 
 
