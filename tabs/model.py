@@ -9,7 +9,9 @@ from gan.space import ui
 from gan.space.studio import Studio
 
 # The reproduce commands wrap instead of running off a phone's screen.
-CSS = ":is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }"
+# A table's column names stay whole on a phone ("generator", not "gener / ator"): the rows' names wrap instead.
+CSS = """:is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }
+:is(#model-text, #verdict-text) th { white-space: nowrap; word-break: normal; }"""
 
 
 def build(studio: Studio) -> gr.Blocks:

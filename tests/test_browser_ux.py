@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser import ERROR_BADGE, SHOTS, TOAST, require_browser, shoot, visit
+from browser import ERROR_BADGE, ONE, SHOTS, TOAST, draw, require_browser, shoot, visit
 from images import save, scan_of
 
 sync_api = require_browser()
@@ -112,7 +112,7 @@ def test_phone_keeps_the_digit_on_screen_while_sliding(phone):
     page.mouse.up()
     expect(page.locator("#output img")).not_to_have_attribute("src", before)
     expect(page.locator("#output img")).to_be_in_viewport()
-    last = page.get_by_label("range slider for pc4")
+    last = page.get_by_label("range slider for principal direction 4")
     last.scroll_into_view_if_needed()
     expect(page.locator("#output img")).to_be_in_viewport()
 
@@ -124,18 +124,6 @@ def test_phone_shows_every_tab(phone):
     expect(phone.get_by_text("Reproduce")).to_be_visible()
 
 
-def draw(page, points) -> None:
-    """One stroke through `points` (fractions of the canvas) with the mouse, no tool picked first."""
-    box = page.locator("#sketch canvas").first.bounding_box()
-    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
-    page.mouse.move(*xy[0])
-    page.mouse.down()
-    for x, y in xy[1:]:
-        page.mouse.move(x, y, steps=4)
-    page.mouse.up()
-
-
-ONE = [(0.5, 0.2), (0.5, 0.8)]
 ZERO = [(0.5 + 0.22 * math.sin(t * math.pi / 6), 0.5 - 0.3 * math.cos(t * math.pi / 6)) for t in range(13)]  # an oval
 
 
@@ -172,6 +160,7 @@ def test_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
 
 def test_steer_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
     page, sketch = desktop, desktop.locator("#steer-sketch")
+    page.get_by_text("Steer your own digit").click()  # the panel starts closed (its editor loads when opened)
     expect(sketch.get_by_label("Brush Size")).to_be_visible()  # picked by the page, not by hand
     sketch.get_by_label("Clear canvas").click()
     expect(sketch.get_by_label("Brush Size")).to_be_visible()
