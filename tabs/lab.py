@@ -15,7 +15,10 @@ import pandas as pd
 from gan.space.lab import MAX_SECONDS, MAX_STEPS, PRESET_NAMES, PRESETS, LabSettings, Update, run, signals
 from gan.space.studio import Studio
 
-PHONE_WIDTH = 640  # px: below it the lab's two columns stack (Gradio's breakpoint), results under the settings
+# In the browser, on Train: the status (above the results) into view unless it is in view already.
+# A phone stacks the columns, the results under the settings, out of sight below the Train button.
+SHOW_STATUS = """() => { const status = document.querySelector('#lab-status'), box = status.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > innerHeight) status.scrollIntoView({block: 'start', behavior: 'smooth'}); }"""
 MAX_POINTS = 300  # per chart series: longer runs are averaged into this many points
 # What the lab has done in this process (one run at a time: the lab's lane holds one): tests
 # read it to check that Stop and a closed page end a run ("cancelled"), not its budget.
@@ -167,12 +170,11 @@ def build(studio: Studio) -> gr.Blocks:
         preset.change(fill, preset, [about, *settings], api_visibility="private", queue=False)
         # Its own lane, one run at a time: a run holds one of the 2 vCPUs (one torch thread) for up
         # to a minute, and /generate keeps the other.
-        # Train: at once (no queue), the status says whether the run starts now or waits, and a phone
-        # scrolls to it (the results are below the settings there); then the run, in its own lane.
+        # Train: at once (no queue), the status says whether the run starts now or waits, and comes
+        # into view; then the run, in its own lane.
         # Its queue place is that status (Gradio's own estimate of the wait was a third of the real one).
         start = train.click(waiting, None, state, api_visibility="private", queue=False, show_progress="hidden",
-                            js=f"() => {{ if (innerWidth <= {PHONE_WIDTH}) document.querySelector('#lab-status')"
-                               ".scrollIntoView({block: 'start', behavior: 'smooth'}); }")
+                            js=SHOW_STATUS)
         event = start.then(lab, settings, [grid, state, losses, d_out, grad, hist, result], api_name="lab",
                            concurrency_id="lab", concurrency_limit=1, show_progress="hidden")
         stop.click(stopped, state, state, cancels=[event], api_visibility="private", queue=False, show_progress="hidden")
