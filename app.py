@@ -72,7 +72,7 @@ def launch(**kwargs):
     """Serve the app; tests and benchmarks pass server_port and prevent_thread_lock."""
     # Every visitor and every session-less API call is a session (~160 KB of server state);
     # 1,000 caps that at ~160 MB instead of Gradio's 10,000 (1.6 GB), dropping the oldest first.
-    return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000, **kwargs)
+    return demo.launch(css=CSS, js=generate_tab.page_js, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000, **kwargs)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,10 @@ GRID_SIDE = 10  # the seed grid's rows and columns: at most 10 x 10 = MAX_GRID_C
 # Every control change is drawn in the page (web/page.js), or else rendered by the server. A seed
 # box reading None is "-" typed on the way to a number: wait for the number (no error badge); a
 # value outside its control's range waits for the control to be put back in range (CLAMP below).
-ASK_PAGE_OR_SERVER = ("(...v) => (v[1] === null || v[1] === '' || v[1] < 0 || v[1] > %d || v[2] < %g || v[2] > %g"
-                      " || v.slice(3, -1).some((x) => Math.abs(x) > %g)) ? undefined : window.ganWeb ? window.ganWeb.show(v)"
-                      " : document.getElementById('server-render').click()"  # v: the controls, then the projected latent
-                      % (MAX_SEED, *TRUNCATION_RANGE, SLIDER_RANGE))
+OUT_OF_RANGE = (f"v[1] < 0 || v[1] > {MAX_SEED} || v[2] < {TRUNCATION_RANGE[0]} || v[2] > {TRUNCATION_RANGE[1]}"
+                f" || v.slice(3, -1).some((x) => Math.abs(x) > {SLIDER_RANGE})")
+ASK_PAGE_OR_SERVER = (f"(...v) => (v[1] === null || v[1] === '' || {OUT_OF_RANGE}) ? undefined : window.ganWeb ? window.ganWeb.show(v)"
+                      " : document.getElementById('server-render').click()")  # v: the controls, then the projected latent
 
 
 def clamp_js(lo: float, hi: float, whole: bool = False) -> str:
@@ -39,16 +39,18 @@ def clamp_js(lo: float, hi: float, whole: bool = False) -> str:
 WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
 
 
-def in_page_renderer(studio: Studio, control_ids: list[str]) -> gr.HTML:
-    """Load web/page.js, which renders slider, digit and seed changes in the page (README: "In
-    the browser"). The app serves its own files: web/ and the weights' web/ export only."""
+def in_page_renderer(studio: Studio, control_ids: list[str]) -> str:
+    """The page-load script (app.py hands it to launch(js=...)) that loads web/page.js, which
+    renders slider, digit and seed changes in the page (README: "In the browser"). A script of the
+    page, not a gr.HTML's js_on_load: the HTML component's code (6 files, 39 KB) is not loaded.
+    The app serves its own files: web/ and the weights' web/ export only."""
     weights = studio.folder / "web"
     gr.set_static_paths([WEB, weights])
     url = lambda path: f"gradio_api/file={path.as_posix()}"  # relative: works under a Space's root path too
     start = (f"{{weightsUrl: new URL('{url(weights)}', location.href).href, kernelUrl: new URL('{url(WEB / 'kernel.wasm')}', "
              f"location.href).href, controlIds: {control_ids!r}}}")
     load = f"import(new URL('{url(WEB / 'page.js')}', location.href).href).then((m) => m.start({start}))"
-    return gr.HTML("", visible="hidden", elem_id="gan-web-loader", js_on_load=AFTER_FIRST_DIGIT.replace("LOAD", load))
+    return "() => {" + AFTER_FIRST_DIGIT.replace("LOAD", load) + "}"
 
 
 def first_digit_file(studio: Studio, recipe: Recipe) -> str:
@@ -213,7 +215,7 @@ def build(studio: Studio) -> gr.Blocks:
             frames_state = gr.State(None)
 
         controls = [digit, seed, truncation, *sliders, latent]
-        in_page_renderer(studio, [c.elem_id for c in controls[:-1]])
+        page_js = in_page_renderer(studio, [c.elem_id for c in controls[:-1]])
         # In the page (web/page.js): every change is drawn there at once, with its recipe text, by a
         # browser-only event (no request, and none of Gradio's per-request work in the page). The
         # server renders at the end of a drag (release) and once other changes settle, for the
@@ -256,5 +258,6 @@ def build(studio: Studio) -> gr.Blocks:
         frames_state.change(lambda f: gr.update(maximum=max(len(f) - 1, 1) if f is not None else MAX_FRAMES - 1, value=0),
                             frames_state, scrub, api_visibility="private", show_progress="hidden")
     tab.controls = controls  # for other tabs that load a digit into these controls
+    tab.page_js = page_js  # app.py's launch(js=...): the in-page generator's loader
     tab.steer = panel  # for the Discriminator tab's "Steer this digit" buttons (steer.connect)
     return tab

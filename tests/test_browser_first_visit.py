@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from browser import ERROR_BADGE, ONE, TOAST, draw, require_browser, visit
 
 sync_api = require_browser()

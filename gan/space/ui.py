@@ -194,17 +194,18 @@ def example_files(studio) -> list[str]:
 
 # The Model tab's table: (row name, metrics.json key, format, what it says in a visitor's words).
 METRICS = [
-    ("FID ↓", "fid", "{:.3f}", "Fréchet Inception Distance: how far the generated digits' features are, on average "
-     "and in spread, from real test digits'; 0 = the same."),
+    ("FID ↓", "fid", "{:.3f}", ("Fréchet Inception Distance: how far the generated digits' features are, on average "
+                                "and in spread, from real test digits'; 0 = the same.")),
     ("KID ↓", "kid", "{:.5f}", "Kernel Inception Distance: the same comparison, unbiased, so noise can take it below 0."),
-    ("Inception Score ↑ (max 10)", "inception_score", "{:.3f}", "how confidently the classifier names each digit, times "
-     "how evenly the ten digits occur; it rewards clear digits, not realistic ones, so neat generated digits can beat "
-     "real handwriting, whose sloppy digits the classifier reads less surely."),
+    ("Inception Score ↑ (max 10)", "inception_score", "{:.3f}", (
+        "how confidently the classifier names each digit, times how evenly the ten digits occur; it rewards clear "
+        "digits, not realistic ones, so neat generated digits can beat real handwriting, whose sloppy digits the "
+        "classifier reads less surely.")),
     ("precision ↑", "precision", "{:.3f}", "the share of generated digits that look like some real digit."),
     ("recall ↑", "recall", "{:.3f}", "the share of real digits' variety that the generated digits cover."),
     ("class accuracy ↑", "class_accuracy", "{:.4f}", "the share of generated digits the classifier reads as the digit asked for."),
-    ("D's ROC AUC vs real test digits", "d_roc_auc", "{:.3f}", "how well the GAN's own discriminator (D) tells real "
-     "test digits from the set: 0.5 = not at all."),
+    ("D's ROC AUC vs real test digits", "d_roc_auc", "{:.3f}", ("how well the GAN's own discriminator (D) tells real "
+                                                                "test digits from the set: 0.5 = not at all.")),
 ]
 
 

@@ -265,9 +265,14 @@ def page_weight(sizes: dict) -> tuple[int, int, dict[str, int]]:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryFile() as bare_log:
+        return measure(args, log, bare_log)
+
+
+def measure(args: argparse.Namespace, log, bare_log) -> list[dict]:
+    """Serve the app and the bare page (their output to the two log files) and measure both."""
     from playwright.sync_api import sync_playwright
 
-    log, bare_log = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     proc, url = start_app(["app.py"], log, env={"GAN_WEIGHTS": args.weights} if args.weights else None)
     bare, bare_url = start_app(["-m", "gan.tools.bare_page"], bare_log)
     rows = []
