@@ -69,7 +69,7 @@ def visit(browser, url: str, screen: str) -> Iterator:
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
-    errors = watch_errors(page)
+    errors = page.reported_errors = watch_errors(page)  # (a test may check them itself, mid-way)
     page.goto(url)
     expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the first digit's recipe
     try:
