@@ -34,8 +34,9 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
     page.goto(app_url)
     expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the first digit's recipe
     yield page
-    page.wait_for_timeout(300)
-    no_page_errors(errors)
+    if not page.is_closed():  # (a test may close the page itself: the visitor leaves)
+        page.wait_for_timeout(300)
+        no_page_errors(errors)
     context.close()
 
 
