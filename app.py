@@ -51,7 +51,7 @@ CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%
 
 with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "
-                "with latent sliders, or test the discriminator on your own handwriting.")
+                "with style sliders, draw your own, or ask a second network whether a digit is real or generated.")
     with gr.Tabs(overflow_behavior="wrap"):  # a phone wraps the tab bar onto two rows: no tab hides behind "..."
         with gr.Tab("Generate"):
             generate_tab = generate.build(studio)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
+from gan.core.cli import Parser
+
 
 def build() -> gr.Blocks:
     ramp = np.tile(np.arange(0, 252, 9, dtype=np.uint8), (28, 1))  # any 28x28 grey picture: a PNG of the digit's size
@@ -20,4 +22,5 @@ def build() -> gr.Blocks:
 
 
 if __name__ == "__main__":
+    Parser(prog="python -m gan.tools.bare_page", description=__doc__.split("\n\n")[0]).parse_args()
     build().launch(enable_monitoring=False)
