@@ -54,7 +54,7 @@ CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%
 
 with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "
-                "with latent sliders, or test the discriminator on your own handwriting.")
+                "with style sliders, draw your own, or ask a second network whether a digit is real or generated.")
     with gr.Tabs(overflow_behavior="wrap"):  # a phone wraps the tab bar onto two rows: no tab hides behind "..."
         with gr.Tab("Generate"):
             generate_tab = generate.build(studio)
@@ -78,7 +78,7 @@ def launch(**kwargs):
     # 1,000 caps that at ~160 MB instead of Gradio's 10,000 (1.6 GB), dropping the oldest first.
     with warnings.catch_warnings():  # Gradio's warning of tools with a gr.State input names UI endpoints, which are no tools here
         warnings.filterwarnings("ignore", "This MCP server includes a tool that has a gr.State input")
-        return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
+        return demo.launch(css=CSS, js=generate_tab.page_js, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
                            mcp_server=True, app_kwargs={"lifespan": agents.only_agent_tools_lifespan(demo)}, **kwargs)
 
 

@@ -6,6 +6,7 @@ run's per-step log."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import gradio as gr
 import numpy as np
@@ -14,11 +15,19 @@ import pandas as pd
 from gan.space.lab import MAX_SECONDS, MAX_STEPS, PRESET_NAMES, PRESETS, LabSettings, Update, run, signals
 from gan.space.studio import Studio
 
+# In the browser, on Train: the status (above the results) into view unless it is in view already.
+# A phone stacks the columns, the results under the settings, out of sight below the Train button.
+SHOW_STATUS = """() => { const status = document.querySelector('#lab-status'), box = status.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > innerHeight) status.scrollIntoView({block: 'start', behavior: 'smooth'}); }"""
 MAX_POINTS = 300  # per chart series: longer runs are averaged into this many points
 # What the lab has done in this process (one run at a time: the lab's lane holds one): tests
 # read it to check that Stop and a closed page end a run ("cancelled"), not its budget.
-activity = {"runs": 0, "steps": 0, "running": False, "ended": ""}
+activity = {"runs": 0, "steps": 0, "running": False, "ended": "", "ends_by": 0.0}
 SETTING_NAMES = [f.name for f in dataclasses.fields(LabSettings) if f.name != "update_every"]
+# Each chart's lines: the log's column -> the name in its legend.
+SERIES = {"losses": {"loss_d": "D loss", "loss_g": "G loss"}, "d_out": {"d_real": "D(x): real", "d_fake": "D(G(z)): generated"},
+          "grad": {"g_grad_norm": "|grad G|"}}
+COLOURS = ["#1f77b4", "#ff7f0e"]
 
 
 def charts(log: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -33,16 +42,37 @@ def charts(log: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         parts = [pd.DataFrame({"step": frame["step"], "value": frame[c], "series": name}) for c, name in cols.items()]
         return pd.concat(parts, ignore_index=True)
 
-    return (long({"loss_d": "D loss", "loss_g": "G loss"}), long({"d_real": "D(x)", "d_fake": "D(G(z))"}),
-            long({"g_grad_norm": "|grad G|"}))
+    return long(SERIES["losses"]), long(SERIES["d_out"]), long(SERIES["grad"])
+
+
+RUNNING = "training..."
+STOPPED = "stopped: you pressed Stop"
+AGAIN = "Press **Train** to run again (the same settings and seed give the same run)."
 
 
 def status(u: Update, s: LabSettings) -> str:
     state = {"steps": "finished: step budget reached", "time": "finished: time cap reached",
-             "diverged": "stopped: the losses are no longer finite numbers (diverged)"}.get(u.stopped_by, "training...")
+             "diverged": "stopped: the losses are no longer finite numbers (diverged)"}.get(u.stopped_by, RUNNING)
     return (f"**{state}** step {u.step} of {s.steps}, {u.seconds:.1f} s of at most {s.max_seconds:.0f} s  \n"
             f"read as the digit asked for: **{u.accuracy:.0%}** · class-histogram entropy **{u.entropy:.2f}** bits "
-            f"(3.32 = every digit equally often) · diversity **{u.diversity:.2f}** (1 = as varied as real digits)")
+            f"(3.32 = every digit equally often) · diversity **{u.diversity:.2f}** (1 = as varied as real digits)"
+            + (f"  \n{AGAIN}" if u.done else ""))
+
+
+def stopped(shown: str) -> str:
+    """The status once Stop has ended a run: what it reached, and what to do next."""
+    if RUNNING not in (shown or ""):
+        return shown  # nothing was running (or it had finished): the status stands
+    return shown.replace(RUNNING, STOPPED, 1) + f"  \n{AGAIN}"
+
+
+def waiting() -> str:
+    """The status a visitor sees at once after Train: starting now, or behind another visitor's run."""
+    if not activity["running"]:
+        return "**starting...** the first samples appear within a few seconds."
+    left = max(0.0, activity["ends_by"] - time.monotonic())
+    return (f"**waiting for another visitor's run**: the lab trains one run at a time, and that one ends within "
+            f"**{left:.0f} s** (its time cap). Yours starts right after it; keep this page open.")
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -61,7 +91,7 @@ def build(studio: Studio) -> gr.Blocks:
         except (TypeError, ValueError) as e:
             raise gr.Error(f"Settings refused: {e}", print_exception=False) from None
         log, updates, ended = [], [], "cancelled"
-        activity.update(runs=activity["runs"] + 1, running=True, ended="")
+        activity.update(runs=activity["runs"] + 1, running=True, ended="", ends_by=time.monotonic() + s.max_seconds)
         try:
             for u in run(s, studio.classifier):
                 log += u.log
@@ -84,9 +114,9 @@ def build(studio: Studio) -> gr.Blocks:
     healthy = PRESETS["healthy"].settings
     with gr.Blocks() as tab:
         gr.Markdown("Train a small GAN on 12,000 real MNIST digits, right here, for up to a minute: the discriminator "
-                    "learns on real and fake digits, the generator learns from the discriminator's feedback. Pick a "
-                    "preset to break it on purpose. One run at a time (others wait in a queue, their place shown); "
-                    "the same settings and seed give the same run.")
+                    "(D) learns to tell real digits from generated ones, the generator (G) learns to fool it. Pick a "
+                    "preset to break it on purpose. One run at a time: if another visitor's run is training, yours "
+                    "waits for it and the status says for how long; the same settings and seed give the same run.")
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
                 preset = gr.Dropdown(PRESET_NAMES, value="healthy", label="preset", elem_id="lab-preset")
@@ -111,18 +141,28 @@ def build(studio: Studio) -> gr.Blocks:
                 with gr.Row():
                     train = gr.Button("Train", variant="primary", elem_id="lab-train")
                     stop = gr.Button("Stop", variant="stop", elem_id="lab-stop")
-                state = gr.Markdown("", elem_id="lab-status")
             with gr.Column(scale=2):
+                # Above the results, so that on a phone (one column) the status is where Train scrolls to.
+                state = gr.Markdown("Press **Train** to start: samples, charts and this status update as it learns.",
+                                    elem_id="lab-status")
                 with gr.Row():
-                    grid = gr.Image(label="samples: rows = digits 0-9, columns = fixed seeds", format="png", height=320,
-                                    elem_classes="pixels", interactive=False, elem_id="lab-grid")
+                    with gr.Column(min_width=200):
+                        # A title above the picture, not a label chip and icons laid over its digit-0 row.
+                        gr.Markdown("**Samples**: one row per digit 0-9 (top to bottom), one column per fixed seed")
+                        grid = gr.Image(format="png", height=320, show_label=False, buttons=[], elem_classes="pixels",
+                                        interactive=False, elem_id="lab-grid")
                     hist = gr.BarPlot(x="digit", y="share", label="what the reference classifier reads in them",
                                       y_lim=[0, 1], elem_id="lab-hist")
                 with gr.Row():
-                    losses = gr.LinePlot(x="step", y="value", color="series", label="losses", elem_id="lab-losses")
-                    d_out = gr.LinePlot(x="step", y="value", color="series", label="mean D(x) and D(G(z))", y_lim=[0, 1],
-                                        elem_id="lab-d")
-                    grad = gr.LinePlot(x="step", y="value", color="series", label="G's gradient norm", elem_id="lab-grad")
+                    # color_map names each line in a legend (which is D's, which is G's).
+                    losses = gr.LinePlot(x="step", y="value", color="series", label="losses: D's and G's", y_title="loss",
+                                         color_map=dict(zip(SERIES["losses"], COLOURS)), elem_id="lab-losses")
+                    d_out = gr.LinePlot(x="step", y="value", color="series", y_lim=[0, 1], y_title="D's output",
+                                        label="D's output on real digits, D(x), and on generated ones, D(G(z))",
+                                        color_map=dict(zip(SERIES["d_out"], COLOURS)), elem_id="lab-d")
+                    grad = gr.LinePlot(x="step", y="value", color="series", y_title="gradient norm",
+                                       label="how hard G is pushed: the size of its gradient",
+                                       color_map=dict(zip(SERIES["grad"], COLOURS)), elem_id="lab-grad")
                 result = gr.JSON(label="run summary (at the end: settings, signals and the per-step log)", open=False,
                                  elem_id="lab-log")
 
@@ -130,8 +170,12 @@ def build(studio: Studio) -> gr.Blocks:
         preset.change(fill, preset, [about, *settings], api_visibility="private", queue=False)
         # Its own lane, one run at a time: a run holds one of the 2 vCPUs (one torch thread) for up
         # to a minute, and /generate keeps the other.
-        event = train.click(lab, settings, [grid, state, losses, d_out, grad, hist, result], api_name="lab",
-                            concurrency_id="lab", concurrency_limit=1,
-                            show_progress="minimal", show_progress_on=[grid])  # the queue position shows on the grid
-        stop.click(None, None, None, cancels=[event])
+        # Train: at once (no queue), the status says whether the run starts now or waits, and comes
+        # into view; then the run, in its own lane.
+        # Its queue place is that status (Gradio's own estimate of the wait was a third of the real one).
+        start = train.click(waiting, None, state, api_visibility="private", queue=False, show_progress="hidden",
+                            js=SHOW_STATUS)
+        event = start.then(lab, settings, [grid, state, losses, d_out, grad, hist, result], api_name="lab",
+                           concurrency_id="lab", concurrency_limit=1, show_progress="hidden")
+        stop.click(stopped, state, state, cancels=[event], api_visibility="private", queue=False, show_progress="hidden")
     return tab

@@ -10,7 +10,9 @@ from gan.space.human_eval import HumanEval, as_json
 from gan.space.studio import Studio
 
 # The reproduce commands wrap instead of running off a phone's screen.
-CSS = ":is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }"
+# A table's column names stay whole on a phone ("generator", not "gener / ator"): the rows' names wrap instead.
+CSS = """:is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }
+:is(#model-text, #verdict-text) th { white-space: nowrap; word-break: normal; }"""
 
 
 def build(studio: Studio, evaluation: HumanEval) -> gr.Blocks:

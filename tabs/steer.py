@@ -18,9 +18,13 @@ from gan.space.studio import MAX_FRAMES, Recipe, Studio
 
 from . import PICK_BRUSH, refuse
 
-# In the browser: open the Generate tab (the Discriminator tab's buttons load a projection there).
-SHOW_GENERATE_TAB = """() => { const tab = [...document.querySelectorAll('button[role="tab"]')]
-    .find(b => b.textContent.trim() === 'Generate'); if (tab) tab.click(); }"""
+# In the browser: bring the Generate tab's digit into view (far above the steer panel and the seed
+# grid on a desktop), opening that tab first when the visitor is on another (the Discriminator's buttons).
+SHOW_DIGIT = """() => { const tab = [...document.querySelectorAll('button[role="tab"]')]
+    .find(b => b.textContent.trim() === 'Generate');
+  if (tab && tab.getAttribute('aria-selected') !== 'true') tab.click();
+  const show = () => document.querySelector('#output').scrollIntoView({block: 'center', behavior: 'smooth'});
+  requestAnimationFrame(() => requestAnimationFrame(show)); }"""
 
 
 def drawing_bytes(editor_value) -> bytes:
@@ -38,7 +42,7 @@ def fit_markdown(p: Projection) -> str:
             f"({f['target_reading']['confidence']:.0%}) and the reconstruction as a **{f['reconstruction_reading']['digit']}** "
             f"({f['reconstruction_reading']['confidence']:.0%}); digits fitted: {tried}. Pixel error {f['pixel_error']:.3f} "
             f"(mean |difference|, 0-1), perceptual distance {f['perceptual_distance']:.2f} (classifier features).\n\n"
-            "It is loaded into the controls above: move the latent sliders or truncation to steer it.")
+            "It is loaded into the digit's controls (scrolled into view): move the style sliders or typical ↔ unusual to steer it.")
 
 
 def build(studio: Studio, controls: list) -> dict:
@@ -57,20 +61,24 @@ def build(studio: Studio, controls: list) -> dict:
     def show(p: Projection):
         return p.target, p.reconstruction, p.difference, fit_markdown(p), {"digit": p.digit, "z": p.code}
 
+    # "Steer this digit" returns its projection into a gr.State, so that a refusal (an empty canvas,
+    # no upload, not a digit) is a message alone: no error badge on a picture, and the previous fit
+    # and the controls stay as they were. A later step shows the fit and loads it into the controls.
     @refuse
-    def steer_drawing(editor_value):
-        return show(studio.project(studio.load_upload(drawing_bytes(editor_value))))
+    def steer_drawing(editor_value) -> Projection:
+        return studio.project(studio.load_upload(drawing_bytes(editor_value)))
 
     @refuse
-    def steer_file(files):
+    def steer_file(files) -> Projection:
         files = files if isinstance(files, list) else [files] if files else []
         if not files:
             raise InputError("Upload an image of one digit first.")
-        return show(studio.project(studio.load_upload(files[0])))
+        return studio.project(studio.load_upload(files[0]))
 
-    def load(fit):
-        """The projection into the controls: its digit and latent, truncation 1, sliders 0 (the fit itself)."""
-        return [fit["digit"], gr.update(), 1.0, *[0.0] * len(sliders), fit["z"]]
+    def load(p: Projection):
+        """The projection shown in the panel, and into the controls: its digit and latent, truncation 1,
+        sliders 0 (the fit itself)."""
+        return [gr.Accordion(open=True), *show(p), p.digit, gr.update(), 1.0, *[0.0] * len(sliders), p.code]
 
     @refuse
     def morph(fit, seed_b=0, digit_b=0, frames=16):
@@ -82,7 +90,9 @@ def build(studio: Studio, controls: list) -> dict:
         save_gif(list(images) + list(images[-2:0:-1]), path, ms_per_frame=80, scale=4)
         return path
 
-    with gr.Accordion("Steer your own digit: draw or upload it, and the sliders above act on it", open=True, elem_id="steer"):
+    # Closed at first: its editor (a canvas library) loads when the visitor opens it, not with the first screen.
+    with gr.Accordion("Steer your own digit: draw or upload it, and the sliders above act on it", open=False,
+                      elem_id="steer") as panel:
         with gr.Row():
             with gr.Column(scale=2):
                 with gr.Tab("Draw it"):
@@ -101,27 +111,34 @@ def build(studio: Studio, controls: list) -> dict:
                     seed_b = gr.Number(value=1, precision=0, label="morph into seed")
                     digit_b = gr.Dropdown(list(range(10)), value=8, label="digit")
                     frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="morph frames")
-                    morph_btn = gr.Button("Morph")
+                    morph_btn = gr.Button("Morph", elem_id="morph")
                 gif = gr.Image(label="your digit morphing into a generated one", elem_classes="pixels", interactive=False, height=160, type="filepath")
-        fit = gr.State(None)
+        fit = gr.State(None)  # the fit on show: {"digit", "z"}
+        fitting = gr.State(None)  # a Projection on its way to the panel and the controls
+        morphed = gr.State(None)  # a morph's GIF on its way to the picture
         # The API's projector: client.predict(image=handle_file("digit.jpg"), api_name="/project").
         api_file, api_recipe, api_figures = gr.File(visible=False), gr.Textbox(visible=False), gr.JSON(visible=False)
         gr.Button(visible=False).click(project, api_file, [recon, api_recipe, api_figures], api_name="project",
                                        concurrency_id="heavy", concurrency_limit=1)
-    shown = [target, recon, diff, fit_text, fit]
-    # Refusals (no digit, not a digit) raise before any control changes: the controls are
-    # loaded by a second step that only runs on success.
+    panel_and_controls = [panel, target, recon, diff, fit_text, fit, *controls]
     for button, source, fn in [(sketch_btn, sketch, steer_drawing), (upload_btn, upload, steer_file)]:
-        button.click(fn, source, shown, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
-            load, fit, controls, api_visibility="private")
-    morph_btn.click(morph, [fit, seed_b, digit_b, frames], gif, api_name="morph", concurrency_id="heavy", concurrency_limit=1)
-    sketch.clear(None, js=PICK_BRUSH)  # the brush is ready again after "Clear canvas" (and at page load: tabs/generate.py)
-    return {"steer_drawing": steer_drawing, "steer_file": steer_file, "load": load, "shown": shown, "fit": fit, "controls": controls}
+        button.click(fn, source, fitting, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
+            load, fitting, panel_and_controls, api_visibility="private").success(None, js=SHOW_DIGIT)
+    # The same for Morph (refused before any steering); the API's /morph answers with the GIF itself.
+    morph_inputs = [fit, seed_b, digit_b, frames]
+    morph_btn.click(morph, morph_inputs, morphed, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
+        lambda path: path, morphed, gif, api_visibility="private")
+    gr.Button(visible=False).click(morph, morph_inputs, gif, api_name="morph", concurrency_id="heavy", concurrency_limit=1)
+    panel.expand(None, js=PICK_BRUSH)  # the brush is ready when the panel opens, and again after "Clear canvas"
+    sketch.clear(None, js=PICK_BRUSH)
+    return {"steer_drawing": steer_drawing, "steer_file": steer_file, "load": load, "fitting": fitting,
+            "panel_and_controls": panel_and_controls}
 
 
 def connect(panel: dict, sketch, sketch_btn, uploads, uploads_btn) -> None:
     """The Discriminator tab's "Steer this digit" buttons: project its drawing or first
-    upload, show the fit in the panel, load it into the Generate controls, open that tab."""
+    upload, show the fit in the panel, load it into the Generate controls, open that tab. A
+    refusal is a message on the page the visitor is on, and leaves the Generate tab as it was."""
     for button, source, fn in [(sketch_btn, sketch, panel["steer_drawing"]), (uploads_btn, uploads, panel["steer_file"])]:
-        button.click(fn, source, panel["shown"], api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
-            panel["load"], panel["fit"], panel["controls"], api_visibility="private").then(None, js=SHOW_GENERATE_TAB)
+        button.click(fn, source, panel["fitting"], api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
+            panel["load"], panel["fitting"], panel["panel_and_controls"], api_visibility="private").success(None, js=SHOW_DIGIT)

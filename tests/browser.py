@@ -1,5 +1,7 @@
 """Shared browser setup for the Playwright tests: Debian's chromium, a desktop and a phone
-screen, the checks for Gradio's error marks, and a slider dragged with the mouse. Imported by the browser tests (some reuse test_browser.py's fixtures too)."""
+screen, the checks for Gradio's error marks, a visitor whose page fails the test on any uncaught
+page error or console error of the app's own code, a slider dragged with the mouse and a stroke
+drawn on a sketchpad. Imported by the browser tests (some reuse test_browser.py's fixtures too)."""
 
 from __future__ import annotations
 
@@ -39,19 +41,41 @@ def require_browser():
     return sync_api
 
 
+# Console errors that are the framework's or the browser's, not the app's: a headless browser with no
+# GPU reporting on WebGL (the sketchpad's canvas library).
+NOT_OURS = ("GL Driver Message", "WebGL", "GPU stall")
+
+
+def watch_errors(page) -> list[str]:
+    """Collect the page's uncaught errors (`pageerror`) and console errors, but the browser's own noise."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"uncaught page error: {e}"))
+    page.on("console", lambda m: errors.append(f"console error: {m.text} at {m.location.get('url', '')}")
+            if m.type == "error" and not any(n in m.text for n in NOT_OURS) else None)
+    return errors
+
+
+def no_page_errors(errors: list[str]) -> None:
+    assert not errors, "the page reported errors:\n" + "\n".join(errors)
+
+
 @contextmanager
 def visit(browser, url: str, screen: str) -> Iterator:
-    """A fresh visitor (own context and Gradio session) on `screen`, once the first digit is on screen."""
+    """A fresh visitor (own context and Gradio session) on `screen`, once the first digit is on
+    screen. The test fails if the page reports an uncaught error or a console error meanwhile."""
     from playwright.sync_api import expect
 
     context = browser.new_context(**SCREENS[screen])
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
+    errors = page.reported_errors = watch_errors(page)  # (a test may check them itself, mid-way)
     page.goto(url)
-    expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the page-load render
+    expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the first digit's recipe
     try:
         yield page
+        page.wait_for_timeout(300)  # an error from the test's last step has reached the page's listeners
+        no_page_errors(errors)
     finally:
         context.close()
 
@@ -73,3 +97,17 @@ def drag_slider(page, label: str, to: float) -> float:
     page.mouse.move(box["x"] + box["width"] * to, y, steps=10)
     page.mouse.up()
     return float(slider.input_value())
+
+
+def draw(page, points, sketch: str = "#sketch") -> None:
+    """One stroke through `points` (fractions of the canvas) with the mouse, on the sketchpad `sketch`."""
+    box = page.locator(f"{sketch} canvas").first.bounding_box()
+    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*xy[0])
+    page.mouse.down()
+    for x, y in xy[1:]:
+        page.mouse.move(x, y, steps=4)
+    page.mouse.up()
+
+
+ONE = [(0.5, 0.2), (0.5, 0.8)]  # a vertical stroke: a 1

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from images import save, scan_of
-from browser import ARGS, CHROMIUM, SHOTS, TIMEOUT_MS, drag_slider, require_browser  # noqa: F401  (ARGS, CHROMIUM: for the other browser tests)
+from browser import ARGS, CHROMIUM, SHOTS, TIMEOUT_MS, drag_slider, no_page_errors, require_browser, watch_errors  # noqa: F401  (ARGS, CHROMIUM: for the other browser tests)
 
 require_browser()  # skip here (locally) or fail (in CI) when the browser cannot run
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
@@ -30,9 +30,13 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
+    errors = watch_errors(page)  # the test fails on an uncaught page error or a console error
     page.goto(app_url)
-    expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the page-load render
+    expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1")  # the first digit's recipe
     yield page
+    if not page.is_closed():  # (a test may close the page itself: the visitor leaves)
+        page.wait_for_timeout(300)
+        no_page_errors(errors)
     context.close()
 
 

@@ -43,6 +43,7 @@ def test_draw_steer_and_slide(page: Page, studio):
     output, recipe = page.locator("#output img"), page.locator("#recipe textarea")
     before = src(output)
     sketch = page.locator("#steer-sketch")
+    page.get_by_text("Steer your own digit").click()  # the panel starts closed
     sketch.scroll_into_view_if_needed()
     draw_seven(page, sketch)
     page.locator("#steer-drawing").click()
@@ -52,6 +53,7 @@ def test_draw_steer_and_slide(page: Page, studio):
     expect(page.locator("#steer-fit")).to_contain_text("Fitted as a 7", timeout=STEER_TIMEOUT_MS)
     expect(recipe).to_have_value(re.compile(r"^digit=7&z=[A-Za-z0-9_-]{171}&psi=1$"))
     expect(output).not_to_have_attribute("src", before)
+    expect(output).to_be_in_viewport()  # scrolled up to the steered digit (issue 35)
     fit_src = src(output)
     target = pixels(page, src(page.locator("#steer-target img")))
     fit = pixels(page, fit_src)

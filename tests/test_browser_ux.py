@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser import ERROR_BADGE, SHOTS, TOAST, require_browser, shoot, visit
+from browser import ERROR_BADGE, ONE, SHOTS, TOAST, draw, no_page_errors, require_browser, shoot, visit
 from images import save, scan_of
 
 sync_api = require_browser()
@@ -53,7 +53,7 @@ def click_example(page, name: str = "real_0.png") -> None:
 
 def show_grid(page):
     """Open the seed grid (rows = digits 0-3, seeds 0-7) and return its cells in order."""
-    page.get_by_text("Seed grid: click a cell").click()
+    page.get_by_text("Seed grid: many seeds side by side").click()
     page.get_by_role("button", name="Show grid").click()
     cells = page.locator("#grid .thumbnail-item")
     expect(cells).to_have_count(32)
@@ -112,7 +112,7 @@ def test_phone_keeps_the_digit_on_screen_while_sliding(phone):
     page.mouse.up()
     expect(page.locator("#output img")).not_to_have_attribute("src", before)
     expect(page.locator("#output img")).to_be_in_viewport()
-    last = page.get_by_label("range slider for pc4")
+    last = page.get_by_label("range slider for principal direction 4")
     last.scroll_into_view_if_needed()
     expect(page.locator("#output img")).to_be_in_viewport()
 
@@ -124,18 +124,6 @@ def test_phone_shows_every_tab(phone):
     expect(phone.get_by_text("Reproduce")).to_be_visible()
 
 
-def draw(page, points) -> None:
-    """One stroke through `points` (fractions of the canvas) with the mouse, no tool picked first."""
-    box = page.locator("#sketch canvas").first.bounding_box()
-    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
-    page.mouse.move(*xy[0])
-    page.mouse.down()
-    for x, y in xy[1:]:
-        page.mouse.move(x, y, steps=4)
-    page.mouse.up()
-
-
-ONE = [(0.5, 0.2), (0.5, 0.8)]
 ZERO = [(0.5 + 0.22 * math.sin(t * math.pi / 6), 0.5 - 0.3 * math.cos(t * math.pi / 6)) for t in range(13)]  # an oval
 
 
@@ -172,11 +160,16 @@ def test_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
 
 def test_steer_sketchpad_brush_is_ready_at_start_and_after_clear(desktop):
     page, sketch = desktop, desktop.locator("#steer-sketch")
+    page.get_by_text("Steer your own digit").click()  # the panel starts closed (its editor loads when opened)
     expect(sketch.get_by_label("Brush Size")).to_be_visible()  # picked by the page, not by hand
     sketch.get_by_label("Clear canvas").click()
     expect(sketch.get_by_label("Brush Size")).to_be_visible()
 
 
+# The shared visitor now fails on uncaught page errors, and this one has one in Gradio's sketchpad
+# ("Cannot read properties of null (reading 'offsetWidth')"), which the lead fixes in issue 34 on the
+# Discriminator tab. Strict: once fixed this passes, fails as XPASS, and the mark must go.
+@pytest.mark.xfail(strict=True, reason="issue 34: Score drawing on an empty canvas throws an uncaught page error")
 def test_empty_canvas_gives_a_message_and_no_badges(desktop):
     page, verdict = desktop, desktop.locator("#verdict")
     open_draw(page)
@@ -188,6 +181,8 @@ def test_empty_canvas_gives_a_message_and_no_badges(desktop):
     page.get_by_role("button", name="Score drawing").click()
     expect(verdict).to_contain_text("Draw a digit first")
     no_error_shown(page)
+    page.wait_for_timeout(300)
+    no_page_errors(page.reported_errors)  # here, not at teardown, so that the xfail above covers it
 
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
@@ -224,7 +219,7 @@ def test_model_tab_is_readable_and_explained(request, screen):
 
 def test_scrub_range_follows_the_frame_count(desktop):
     page = desktop
-    page.get_by_text("Interpolation between two seeds").click()
+    page.get_by_text("Interpolation: an animation").click()
     scrub = page.get_by_label("range slider for scrub")
     for frames in (16, 5):
         page.get_by_label("number input for frames").fill(str(frames))

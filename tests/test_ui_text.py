@@ -53,3 +53,26 @@ def test_model_text_explains_its_numbers_and_runs_in_a_clone(studio):
     commands = text.split("```bash")[1].split("```")[0]
     assert "../shared" not in commands and "--threads" not in commands
     assert all(line.startswith("python -m gan.") for line in commands.strip().splitlines())
+
+
+def test_model_text_explains_each_row_and_when_the_floor_can_be_beaten(studio):
+    import json
+
+    text = ui.model_markdown(studio)
+    for name, *_ in ui.METRICS:  # each row of the table has its line
+        assert f"- **{name}**: " in text
+    assert "no generator can do better" not in text
+    m = json.loads((studio.folder / "metrics.json").read_text())
+    if m["generator"]["inception_score"] > m["floor"]["inception_score"]:  # 7.571 > 7.542 for the shipped weights
+        assert "the Inception Score is no such distance, so a generator can exceed it (here" in text
+
+
+def test_lab_status_after_stop_says_what_happened_and_what_next():
+    from tabs import lab
+
+    training = f"**{lab.RUNNING}** step 230 of 450, 12.0 s of at most 60 s"
+    after = lab.stopped(training)
+    assert lab.RUNNING not in after and after.startswith(f"**{lab.STOPPED}** step 230 of 450") and lab.AGAIN in after
+    finished = "**finished: step budget reached** step 450 of 450"
+    assert lab.stopped(finished) == finished  # Stop after the end changes nothing
+    assert lab.stopped("") == ""

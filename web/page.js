@@ -1,4 +1,4 @@
-// The Generate tab's in-page renderer (loaded by tabs/generate.py once the tab is on screen).
+// The Generate tab's in-page renderer (loaded by the page script of tabs/generate.py once the first digit is on screen).
 //
 // show(values) is a browser-only Gradio event on every control's change (see tabs/generate.py):
 // it draws the digit on a canvas over the server's image and returns the recipe text, computed

@@ -37,6 +37,18 @@ def grid_cells(cells: np.ndarray, seeds: list[int], digits: list[int]) -> list[t
 
 DRAW_FIRST = "**Draw a digit first**: the canvas is empty."
 
+# The Generate tab's controls in a visitor's words, the technical name after.
+TRUNCATION_LABEL = "typical ↔ unusual (truncation ψ)"
+SLIDERS_EXPLAINED = ("Each slider moves the digit in one direction through the 64 numbers the generator draws from. "
+                     "**thickness, slant, width, height**: directions fitted to those measured properties of generated "
+                     "digits (InterFaceGAN). **Principal directions 1-4**: the four directions in which generated digits "
+                     "vary most, whatever they turn out to change (GANSpace's pc1-pc4).")
+
+
+def slider_label(name: str) -> str:
+    """A latent slider's label: the property it was fitted to, or "principal direction N (GANSpace pcN)"."""
+    return f"principal direction {name[2:]} (GANSpace {name})" if name.startswith("pc") else name
+
 
 def drawn_image(editor_value: dict | None, margin: int = 28) -> np.ndarray | None:
     """A Sketchpad's picture with a margin of its background around it, or None when nothing is
@@ -122,7 +134,7 @@ def verdict_model_markdown(studio) -> str:
         "The GAN's own discriminator is near chance by now: the generator was trained until it fooled that very network. "
         "The headline verdict (`p_real`) comes from a detector trained afterwards against the frozen generator until its "
         "held-out loss stopped improving: a logistic head over the grey-level histogram plus a small CNN over the image and "
-        "its faint-grey mask, Platt-scaled on held-out digits (separately for intact and resampled ones), with a second head that estimates whether the pixels "
+        "its faint-grey mask, its scores turned into probabilities that mean what they say (Platt scaling, fitted on held-out digits, separately for intact and resampled ones), with a second head that estimates whether the pixels "
         "arrived intact (`p_pixels_intact`). Its evidence is forensic: the generator leaves faint grey values (1-9) "
         f"around its strokes (median {faint['generated_median']:.0f} per digit; real MNIST digits: {faint['real_median']:.0f}).", "",
         f"Measured on {n['real']:,} MNIST test digits vs {n['generated']:,} fresh generated digits ({n['round_trip_each']:,} of each for the round trip):", "",
@@ -161,7 +173,7 @@ def game_reveal(right: bool, is_real: bool, verdict: dict, seconds: float | None
     too_fast = (f"\n\nAnswered {seconds * 1000:.0f} ms after the digit was sent: faster than {min_seconds * 1000:.0f} ms, "
                 "so kept but not counted in the figures." if seconds is not None and seconds < min_seconds else "")
     return (f"### {'✅ Right' if right else '❌ Wrong'}: it was {truth}.\n"
-            f"The verdict model said **{d_says}** (P(real) = {verdict['p_real']:.2f}, "
+            f"The verdict model (a second network, trained after the GAN to spot its digits) said **{d_says}** (P(real) = {verdict['p_real']:.2f}, "
             f"{verdict.get('faint_grey_pixels', '?')} faint grey pixels), {'right' if d_right else 'wrong'}; "
             f"the GAN's own discriminator said {gan_d_says} (P(real) = {verdict['p_real_gan_d']:.2f})." + too_fast)
 
@@ -287,6 +299,23 @@ def example_files(studio) -> list[tuple[str, str]]:
     return out
 
 
+# The Model tab's table: (row name, metrics.json key, format, what it says in a visitor's words).
+METRICS = [
+    ("FID ↓", "fid", "{:.3f}", ("Fréchet Inception Distance: how far the generated digits' features are, on average "
+                                "and in spread, from real test digits'; 0 = the same.")),
+    ("KID ↓", "kid", "{:.5f}", "Kernel Inception Distance: the same comparison, unbiased, so noise can take it below 0."),
+    ("Inception Score ↑ (max 10)", "inception_score", "{:.3f}", (
+        "how confidently the classifier names each digit, times how evenly the ten digits occur; it rewards clear "
+        "digits, not realistic ones, so neat generated digits can beat real handwriting, whose sloppy digits the "
+        "classifier reads less surely.")),
+    ("precision ↑", "precision", "{:.3f}", "the share of generated digits that look like some real digit."),
+    ("recall ↑", "recall", "{:.3f}", "the share of real digits' variety that the generated digits cover."),
+    ("class accuracy ↑", "class_accuracy", "{:.4f}", "the share of generated digits the classifier reads as the digit asked for."),
+    ("D's ROC AUC vs real test digits", "d_roc_auc", "{:.3f}", ("how well the GAN's own discriminator (D) tells real "
+                                                                "test digits from the set: 0.5 = not at all.")),
+]
+
+
 def model_markdown(studio) -> str:
     """The Model tab: metrics from metrics.json, the architecture, the reproduce commands."""
     path = studio.folder / "metrics.json"
@@ -296,15 +325,19 @@ def model_markdown(studio) -> str:
     if m:
         gen, floor = m["generator"], m["floor"]
         lines += ["| metric | generator | real-data floor |", "|---|---|---|"]
-        for name, key, fmt in [("FID ↓", "fid", "{:.3f}"), ("KID ↓", "kid", "{:.5f}"), ("Inception Score ↑ (max 10)", "inception_score", "{:.3f}"),
-                               ("precision ↑", "precision", "{:.3f}"), ("recall ↑", "recall", "{:.3f}"), ("class accuracy ↑", "class_accuracy", "{:.4f}"),
-                               ("D's ROC AUC vs real test digits", "d_roc_auc", "{:.3f}")]:
+        for name, key, fmt, _ in METRICS:
             lines.append(f"| {name} | {fmt.format(gen[key])} | {fmt.format(floor[key])} |")
         hist = m["label_free_class_histogram"]
         top = int(np.argmax(hist))
+        lines += ["", "Each row, in one line (↓: lower is better, ↑: higher is better):", ""]
+        lines += [f"- **{name}**: {meaning}" for name, _, _, meaning in METRICS]
         lines += ["", "Features and class probabilities come from an independent MNIST classifier (test accuracy "
-                  f"{m['classifier_test_accuracy']:.2%}). The floor compares 10,000 real training digits with the test set: "
-                  "no generator can do better.", "",
+                  f"{m['classifier_test_accuracy']:.2%}). The **real-data floor** scores 10,000 real training digits "
+                  "against the test set: what a generator that drew brand-new real digits would score. On the measures "
+                  "of distance to real digits (FID, KID, precision, recall, D's ROC AUC) a generator can only match it, up "
+                  "to noise; the Inception Score is no such distance, so a generator can exceed it"
+                  + (f" (here {gen['inception_score']:.3f} against {floor['inception_score']:.3f})"
+                     if gen["inception_score"] > floor["inception_score"] else "") + ".", "",
                   "**Reading the numbers.** "
                   f"KID is an unbiased estimate, so a set that matches the test digits scores about 0 give or take its noise "
                   f"(± {floor['kid_std']:.4f} here), and can dip below it: the floor's {floor['kid']:.5f} means no difference. "

@@ -1,9 +1,18 @@
-"""Benchmark the in-page generator in Chromium (Playwright, Debian's /usr/bin/chromium), against
-the same page with the page's generator blocked (every change rendered by the server, as before).
-Prints a Markdown table.
+"""Benchmark the page in Chromium (Playwright, Debian's /usr/bin/chromium): its first screen,
+cold, against a bare Gradio page (gan.tools.bare_page) served and loaded in the same run; and the
+in-page generator, against the same page with the page's generator blocked (every change
+rendered by the server, as before). Prints Markdown tables.
 
-    python -m gan.tools.webbench                  # about 2 minutes
+    python -m gan.tools.webbench                  # about 3 minutes
+    python -m gan.tools.webbench --cold-only      # the first screen only (about 1 minute)
     python -m gan.tools.webbench --drags 2 --steps 10 --json w.json
+
+First screen: each load is a new browser context (empty cache, a new Gradio session), at the
+desktop's 1366x900 and a phone's 390x844, the bare page and the app taking turns. "Digit
+visible" is the first animation frame in which #output's picture (the server's <img>, or the
+in-page generator's canvas) is decoded and laid out, from navigation; the app's "generator
+ready" is page.js's own mark. Requests and bytes (response bodies and headers as sent, from
+Chrome's own accounting) are counted up to 2 s after the page is ready.
 
 The app runs in its own process (`python app.py`). Latency starts at the key press's or pointer
 move's timestamp behind each slider input, and is measured two ways. "Painted": to the first
@@ -53,6 +62,65 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.nam
 window.addEventListener('gan-web-draw', () => { window.__bench.drawn.push(performance.now()); after_paint(); });
 document.addEventListener('load', (e) => { if (e.target.closest && e.target.closest('#output')) after_paint(); }, true);
 """
+
+
+# Marks the first frame in which the first screen's picture is on screen (decoded and laid out).
+FIRST_DIGIT = """
+window.__first = {digit: null};
+const shown = (e) => e && e.getBoundingClientRect().width > 0 && (e.tagName === 'CANVAS' || (e.complete && e.naturalWidth > 0));
+const poll = () => {
+  if (shown(document.querySelector('#output img')) || shown(document.querySelector('#output canvas'))) window.__first.digit = performance.now();
+  else requestAnimationFrame(poll);
+};
+requestAnimationFrame(poll);
+"""
+SCREENS = {"desktop": {"viewport": {"width": 1366, "height": 900}},
+           "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}}
+
+
+def cold_load(browser, url: str, screen: str, generator: bool) -> dict[str, float]:
+    """One first visit: ms to the digit visible (and to the in-page generator ready), requests, KB."""
+    context = browser.new_context(**SCREENS[screen])
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.add_init_script(FIRST_DIGIT)
+    finished = []
+    page.on("requestfinished", lambda r: finished.append(r))
+    page.goto(url)
+    page.wait_for_function("window.__first.digit !== null", polling=100)
+    ready = None
+    if generator:
+        page.wait_for_function("window.ganWeb && (window.ganWeb.ready || window.ganWeb.error)", polling=100)
+        ready = page.evaluate("window.ganWeb.readyAt")
+    page.wait_for_timeout(2000)  # what the page loads after its first screen counts too
+    digit = page.evaluate("window.__first.digit")
+    sizes = [r.sizes() for r in list(finished)]
+    context.close()
+    return {"digit": digit, "ready": ready, "requests": len(sizes),
+            "kb": sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes) / 1000}
+
+
+def first_screen(browser, app_url: str, bare_url: str, loads: int) -> list[dict]:
+    """`loads` cold loads of each page on each screen, taking turns; rows of medians and their ratio."""
+    rows = []
+    for screen in SCREENS:
+        app, bare = [], []
+        for _ in range(loads):
+            bare.append(cold_load(browser, bare_url, screen, generator=False))
+            app.append(cold_load(browser, app_url, screen, generator=True))
+        med = lambda runs, key: float(np.median([r[key] for r in runs]))
+        ratio = med(app, "digit") / med(bare, "digit")
+        rows += [
+            row(f"{screen}: bare Gradio page (radio + image), image visible (ms)", [r["digit"] for r in bare]),
+            row(f"{screen}: the app, first digit visible (ms)", [r["digit"] for r in app]),
+            row(f"{screen}: first digit, app ÷ bare page (ratio of medians)", [ratio], "≤ 1.3", ratio <= 1.3),
+            row(f"{screen}: the app, in-page generator ready (ms)", [r["ready"] for r in app]),
+            row(f"{screen}: bare page, requests", [r["requests"] for r in bare]),
+            row(f"{screen}: the app, requests", [r["requests"] for r in app]),
+            row(f"{screen}: bare page, transferred (KB)", [r["kb"] for r in bare]),
+            row(f"{screen}: the app, transferred (KB)", [r["kb"] for r in app]),
+        ]
+    return rows
 
 
 def latencies(page, keys: bool = False) -> dict[str, list[float]]:
@@ -197,15 +265,26 @@ def page_weight(sizes: dict) -> tuple[int, int, dict[str, int]]:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryFile() as bare_log:
+        return measure(args, log, bare_log)
+
+
+def measure(args: argparse.Namespace, log, bare_log) -> list[dict]:
+    """Serve the app and the bare page (their output to the two log files) and measure both."""
     from playwright.sync_api import sync_playwright
 
-    log = tempfile.TemporaryFile()
     proc, url = start_app(["app.py"], log, env={"GAN_WEIGHTS": args.weights} if args.weights else None)
+    bare, bare_url = start_app(["-m", "gan.tools.bare_page"], bare_log)
     rows = []
     try:
         wait_ready(proc, url, log)
+        wait_ready(bare, bare_url, bare_log)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            rows = first_screen(browser, url, bare_url, args.loads)
+            if args.cold_only:
+                browser.close()
+                return rows
             page, joins, sizes = open_page(browser, url, blocked=False)
             ready = page.evaluate("({at: ganWeb.readyAt, own: ganWeb.readyMs, error: ganWeb.error})")
             if ready["error"]:
@@ -226,7 +305,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             page.context.close()
             browser.close()
         frame = lambda v: float(np.median(v)) < 16
-        rows = [
+        rows += [
             row("in page: slider step (arrow key) to canvas drawn (ms)", step_in_page["drawn"]),
             row("in page: slider step (arrow key) to painted (ms)", step_in_page["painted"], "< 16 ms", frame(step_in_page["painted"])),
             row("in page: slider step (arrow key) to presented, Event Timing (ms)", step_in_page["presented"], "< 16 ms", frame(step_in_page["presented"])),
@@ -249,6 +328,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         print("files:", ", ".join(f"{k} {v / 1000:.1f} KB" for k, v in sorted(each.items())))
     finally:
         stop(proc)
+        stop(bare)
     return rows
 
 
@@ -268,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--drags", type=int, default=6, help="slider drags in the page (half as many through the server)")
     p.add_argument("--moves", type=int, default=10, help="mouse moves per drag")
     p.add_argument("--move-ms", type=int, default=40, help="ms between a drag's moves (16: one a frame, as a hand gives)")
+    p.add_argument("--loads", type=int, default=5, help="cold loads of each page on each screen (the app's and the bare page's)")
+    p.add_argument("--cold-only", action="store_true", help="measure the first screen only, not the sliders")
     p.add_argument("--json", default=None, help="also write the rows to this file")
     args = p.parse_args(argv)
     load = os.getloadavg()
