@@ -5,19 +5,17 @@ the examples' captions agree with their verdicts. Screenshots go to screenshots/
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
-from browser import ERROR_BADGE, TOAST, require_browser, shoot, visit
+import browser as shared
+from browser import ERROR_BADGE, ONE, TOAST, require_browser, shoot, visit
 from images import save, scan_of
 
 sync_api = require_browser()
 expect = sync_api.expect
-ONE = [(0.5, 0.2), (0.5, 0.8)]
-ZERO = [(0.5 + 0.22 * math.sin(t * math.pi / 6), 0.5 - 0.3 * math.cos(t * math.pi / 6)) for t in range(13)]
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +30,11 @@ def browser() -> Iterator:
 
 @pytest.fixture(params=["desktop", "phone"])
 def page(request, browser, app_url):
-    """A fresh visitor on the Discriminator tab; fails the test on any uncaught page error."""
+    """A fresh visitor on the Discriminator tab (visit() fails the test on any page error)."""
     with visit(browser, app_url, request.param) as page:
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
         page.screen = request.param
         page.get_by_role("tab", name="Discriminator").click()
         yield page
-        assert not errors, errors
 
 
 def no_error_shown(page) -> None:
@@ -48,18 +43,11 @@ def no_error_shown(page) -> None:
 
 
 def draw(page, points) -> None:
-    """Strokes on the Sketchpad (the brush is picked by the page), by mouse or by finger."""
+    """A stroke on the Sketchpad, once the page has picked its brush."""
     page.get_by_role("tab", name="Draw").click()
-    canvas = page.locator("#sketch canvas").first
     expect(page.locator("#sketch").get_by_label("Brush Size")).to_be_visible()
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    xy = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
-    page.mouse.move(*xy[0])
-    page.mouse.down()
-    for p in xy[1:]:
-        page.mouse.move(*p, steps=5)
-    page.mouse.up()
+    page.locator("#sketch canvas").first.scroll_into_view_if_needed()
+    shared.draw(page, points)
 
 
 def upload(page, path) -> None:
@@ -101,7 +89,7 @@ def test_examples_say_what_they_are_and_the_verdict_agrees(page):
     items = page.locator("#examples .thumbnail-item")
     expect(items).to_have_count(6)
     expected = {"real MNIST digit": "A real MNIST digit", "made by this GAN": "Made by this GAN",
-                "a person's drawing": "Neither / can't tell", "not a digit": "Not a digit"}
+                "a person's drawing": "Neither / can't tell", "not a digit": "Not a digit"}  # caption -> headline
     for i in range(6):
         item = items.nth(i)
         caption = item.inner_text()

@@ -4,14 +4,12 @@ for pixel, and things that are not digits called so (in process and through /sco
 import io
 
 import numpy as np
-import pytest
 from gradio_client import handle_file
 from PIL import Image, ImageDraw, ImageFilter
 
 from gan.makers.nondigits import DRAWN, TEXTURES, fonts, nondigit_cases
 from gan.makers.photos import CONDITIONS, photo_cases
 from gan.space.preprocess import open_image, preprocess
-from gan.core.errors import ImageError
 from gan.space.ui import NOT_A_DIGIT
 
 from images import scan_of

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
-from .verdict import GENERATED, NEITHER, REAL, evidence_image
+from .verdict import evidence_image
 
 
 def png_bytes(image: np.ndarray) -> bytes:
@@ -80,21 +80,18 @@ def training_curves(log_path: Path, points: int = 300) -> tuple[pd.DataFrame, pd
 NOT_A_DIGIT = "Not a digit: this does not look like a handwritten digit"
 
 
-VERDICT_ICONS = {REAL: "🟦", GENERATED: "🟧", NEITHER: "⬜"}
-
-
 def verdict_markdown(result: dict, fit=None) -> str:
     """The judgement in a visitor's words: one of three outcomes (gan.space.verdict.judge) and
     why, then each piece of evidence and what it is worth, the GAN's own discriminator, and
     the digit read. `fit`: the closest digit the generator can draw (a Projection), if any."""
     if not result["is_digit"]:  # name no digit and give no verdict on what is not one
-        return (f"### {VERDICT_ICONS[NEITHER]} {NOT_A_DIGIT}\nNeither a real MNIST digit nor this GAN's output. "
+        return (f"### {NOT_A_DIGIT}\nNeither a real MNIST digit nor this GAN's output. "
                 "The classifier would force it into one of ten digits and the verdict into real or generated; neither answer would mean anything here.")
     if "outcome" not in result:  # weights with no verdict model (a training run): the GAN's own D is all there is
         p = result["p_real"]
         return (f"### P(real MNIST) = {p:.2f}, from the GAN's own discriminator\nThese weights have no trained verdict model yet "
                 f"(`python -m gan.ship` trains one).\n\nThe classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} sure).")
-    lines = [f"### {VERDICT_ICONS[result['outcome']]} {result['outcome'][0].upper() + result['outcome'][1:]}", result["why"][0].upper() + result["why"][1:] + ".", "",
+    lines = [f"### {result['outcome'][0].upper() + result['outcome'][1:]}", result["why"][0].upper() + result["why"][1:] + ".", "",
              f"The classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} sure).", "", "**The evidence**"]
     if result["exact_28x28"]:
         lines.append(f"- **Faint grey pixels: {result['faint_grey_pixels']}** (values 1-9, nearly black; magenta in the evidence picture). "
@@ -274,7 +271,7 @@ def human_eval_plot(figures: dict, width: int = 480, height: int = 250) -> str:
 
 EXAMPLE_STROKES = {  # drawn with a round pen on a 280 px white canvas, like the Sketchpad
     ("drawing_7.png", "a person's drawing of a 7"): [[(80, 70), (205, 70), (120, 225)], [(115, 150), (185, 150)]],
-    ("letter_A.png", "not a digit: the letter A"): [[(70, 230), (140, 50), (210, 230)], [(100, 160), (180, 160)]],
+    ("letter_A.png", "not a digit (the letter A)"): [[(70, 230), (140, 50), (210, 230)], [(100, 160), (180, 160)]],
 }
 
 
@@ -284,8 +281,8 @@ def example_files(studio) -> list[tuple[str, str]]:
     them), a drawing and a letter drawn dark on white. Each one's verdict agrees with its caption."""
     folder = Path(tempfile.mkdtemp(prefix="gan-examples-"))
     fake = studio.generate_many([(7, 0), (2, 1)])
-    files = [("real_0.png", studio.real_digits[0], "real MNIST digit (28x28 PNG)"), ("real_1.png", studio.real_digits[1], "real MNIST digit (28x28 PNG)"),
-             ("generated_7.png", fake[0], "made by this GAN (28x28 PNG)"), ("generated_2.png", fake[1], "made by this GAN (28x28 PNG)")]
+    files = [("real_0.png", studio.real_digits[0], "real MNIST digit"), ("real_1.png", studio.real_digits[1], "real MNIST digit"),
+             ("generated_7.png", fake[0], "made by this GAN"), ("generated_2.png", fake[1], "made by this GAN")]
     for (name, caption), strokes in EXAMPLE_STROKES.items():
         img = Image.new("L", (280, 280), 255)
         draw = ImageDraw.Draw(img)
