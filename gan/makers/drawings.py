@@ -1,5 +1,6 @@
-"""Digits made by a person, made deterministically: real MNIST test digits redrawn the ways a
-visitor draws one, with nothing from the GAN in them.
+"""Digits made by a person, made deterministically: real MNIST digits redrawn the ways a
+visitor draws one, with nothing from the GAN in them (the measurements draw test digits, the
+digit detector learns from training digits).
 
 Each real digit's strokes are traced (thinned to a one-pixel centre line) and drawn again
 with a round pen on a white canvas: a Sketchpad drawn with a mouse (thin to medium pen, a
