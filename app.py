@@ -50,7 +50,7 @@ evaluation = HumanEval(studio)  # the game's rounds, in $GAN_DATA_DIR (docs/huma
 CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%; image-rendering: pixelated; }
 .pixels { min-width: 0; }
 .crisp img { image-rendering: pixelated; }
-""" + "\n".join([generate.CSS, model.CSS, discriminator.CSS])  # then each tab's own rules
+""" + "\n".join([generate.CSS, model.CSS])  # then each tab's own rules
 
 with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "

@@ -16,8 +16,6 @@ from gan.space.studio import Studio
 from . import PICK_BRUSH, refuse
 
 MAX_FILES = 32
-# The examples' captions say what each one is: wrapped, not cut to "real MNIST dig..." on a phone.
-CSS = "#examples .caption-label { white-space: normal; max-width: 100%; }"
 START = "Upload an image, draw a digit or pick an example: the verdict appears here."
 
 
@@ -100,7 +98,7 @@ def build(studio: Studio) -> gr.Blocks:
                         sketch_btn = gr.Button("Score drawing", variant="primary")
                         sketch_steer = gr.Button("Steer this digit", elem_id="sketch-steer")
                 with gr.Tab("Examples"):
-                    example_gallery = gr.Gallery([(path, caption) for path, caption in examples], label="examples (the digits are exact 28x28 PNGs): click one to judge it",
+                    example_gallery = gr.Gallery([(path, caption) for path, caption in examples], label="examples: real MNIST digits and this GAN's, as exact 28x28 PNGs; a person's drawing of a 7; the letter A. Click one to judge it",
                                                  columns=3, height="auto", allow_preview=False, object_fit="contain", elem_classes="crisp",
                                                  buttons=[], elem_id="examples")
             with gr.Column():

@@ -76,7 +76,7 @@ def test_every_way_in_updates_every_output(page, fixture_digits, tmp_path):
     after = {e: src(page, e) for e in ("steps", "seen", "closest")}
     assert all(after[e] != before[e] for e in after), (before, after)
     page.get_by_role("tab", name="Examples").click()
-    page.locator("#examples .thumbnail-item").nth(2).click()  # made by this GAN
+    page.locator("#examples .thumbnail-item").nth(2).click()  # by this GAN
     expect(verdict).to_contain_text("Made by this GAN")
     expect(page.locator("#table").get_by_role("row").filter(has_text="my_two.png")).to_have_count(0)
     no_error_shown(page)
@@ -88,8 +88,8 @@ def test_examples_say_what_they_are_and_the_verdict_agrees(page):
     page.get_by_role("tab", name="Examples").click()
     items = page.locator("#examples .thumbnail-item")
     expect(items).to_have_count(6)
-    expected = {"real MNIST digit": "A real MNIST digit", "made by this GAN": "Made by this GAN",
-                "a person's drawing": "Neither / can't tell", "not a digit": "Not a digit"}  # caption -> headline
+    expected = {"real MNIST": "A real MNIST digit", "by this GAN": "Made by this GAN",
+                "a drawing": "Neither / can't tell", "not a digit": "Not a digit"}  # caption -> headline
     for i in range(6):
         item = items.nth(i)
         caption = item.inner_text()

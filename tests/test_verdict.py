@@ -189,7 +189,7 @@ def test_examples_captions_agree_with_their_verdicts(studio):
     from gan.space.ui import example_files
     from gan.space.verdict import GENERATED, NEITHER, REAL
 
-    expected = {"real MNIST": REAL, "made by this GAN": GENERATED, "drawing": NEITHER, "not a digit": NEITHER}
+    expected = {"real MNIST": REAL, "by this GAN": GENERATED, "a drawing": NEITHER, "not a digit": NEITHER}
     examples = example_files(studio)
     assert len({caption for _, caption in examples}) == 4
     for path, caption in examples:

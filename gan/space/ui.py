@@ -270,19 +270,20 @@ def human_eval_plot(figures: dict, width: int = 480, height: int = 250) -> str:
 
 
 EXAMPLE_STROKES = {  # drawn with a round pen on a 280 px white canvas, like the Sketchpad
-    ("drawing_7.png", "a person's drawing of a 7"): [[(80, 70), (205, 70), (120, 225)], [(115, 150), (185, 150)]],
-    ("letter_A.png", "not a digit (the letter A)"): [[(70, 230), (140, 50), (210, 230)], [(100, 160), (180, 160)]],
+    ("drawing_7.png", "a drawing"): [[(80, 70), (205, 70), (120, 225)], [(115, 150), (185, 150)]],
+    ("letter_A.png", "not a digit"): [[(70, 230), (140, 50), (210, 230)], [(100, 160), (180, 160)]],
 }
 
 
 def example_files(studio) -> list[tuple[str, str]]:
-    """Example inputs written once at start-up, each with the caption saying what it is: real
-    MNIST test digits and generated digits as exact 28x28 PNGs (as the Generate tab downloads
-    them), a drawing and a letter drawn dark on white. Each one's verdict agrees with its caption."""
+    """Example inputs written once at start-up, each with a caption (short enough for a phone's
+    three columns) saying what it is: real MNIST test digits and generated digits as exact 28x28
+    PNGs (as the Generate tab downloads them), a person's drawing of a 7 and a letter A drawn
+    dark on white. Each one's verdict agrees with its caption."""
     folder = Path(tempfile.mkdtemp(prefix="gan-examples-"))
     fake = studio.generate_many([(7, 0), (2, 1)])
-    files = [("real_0.png", studio.real_digits[0], "real MNIST digit"), ("real_1.png", studio.real_digits[1], "real MNIST digit"),
-             ("generated_7.png", fake[0], "made by this GAN"), ("generated_2.png", fake[1], "made by this GAN")]
+    files = [("real_0.png", studio.real_digits[0], "real MNIST"), ("real_1.png", studio.real_digits[1], "real MNIST"),
+             ("generated_7.png", fake[0], "by this GAN"), ("generated_2.png", fake[1], "by this GAN")]
     for (name, caption), strokes in EXAMPLE_STROKES.items():
         img = Image.new("L", (280, 280), 255)
         draw = ImageDraw.Draw(img)
