@@ -98,7 +98,9 @@ def build(studio: Studio) -> gr.Blocks:
                         sketch_btn = gr.Button("Score drawing", variant="primary")
                         sketch_steer = gr.Button("Steer this digit", elem_id="sketch-steer")
                 with gr.Tab("Examples"):
-                    example_gallery = gr.Gallery([(path, caption) for path, caption in examples], label="examples: real MNIST digits and this GAN's, as exact 28x28 PNGs; a person's drawing of a 7; the letter A. Click one to judge it",
+                    # Said above the pictures, not in a label chip laid over their first row.
+                    gr.Markdown("Click one to judge it: real MNIST digits and this GAN's, as exact 28x28 PNGs; a person's drawing of a 7; the letter A.")
+                    example_gallery = gr.Gallery([(path, caption) for path, caption in examples], label="examples", show_label=False,
                                                  columns=3, height="auto", allow_preview=False, object_fit="contain", elem_classes="crisp",
                                                  buttons=[], elem_id="examples")
             with gr.Column():
