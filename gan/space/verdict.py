@@ -15,7 +15,7 @@ and a second head on the same inputs estimates whether the pixels are still inta
 28x28 digit) or were resampled on the way (an upscaled, blurred, JPEG'd upload re-read by
 `gan.space.preprocess`), which erases that evidence. It is trained on exact and round-tripped
 digits alike, so on a resampled upload it says what survives (often little: its p_real then
-sits near 0.5) and the app says the verdict is uncertain instead of confidently wrong.
+sits near 0.5). What the page says is `judge` below: three outcomes, by what the pixels can carry.
 The logit is Platt-scaled on held-out digits, separately for those the intact head calls
 intact and resampled; `evaluate` writes <weights>/verdict/metrics.json.
 
