@@ -57,9 +57,10 @@ def test_the_studio_serves_a_run_folder_as_it_is(trained_run, caplog):
 
 
 def test_ship_copies_the_run_and_writes_checksums(trained_run, tmp_path):
-    # Evaluation needs the full MNIST (4 minutes) and the directions 20,000 digits: left out here.
+    # Evaluation needs the full MNIST (4 minutes), the directions 20,000 digits, the verdict and the digit
+    # detector (10 minutes) tens of thousands: left out here.
     out = run(["-m", "gan.ship", str(trained_run), "--to", str(tmp_path / "w"), "--data-dir", str(FIXTURE),
-               "--skip", "fit_directions", "--skip", "evaluate", "--skip", "verdict"], ROOT)
+               "--skip", "fit_directions", "--skip", "evaluate", "--skip", "verdict", "--skip", "digit_detector"], ROOT)
     assert out.returncode == 0, out.stderr
     shipped = tmp_path / "w"
     for name in ("generator/model.safetensors", "discriminator/model.safetensors", "train_log.jsonl", "samples.png"):
@@ -69,6 +70,7 @@ def test_ship_copies_the_run_and_writes_checksums(trained_run, tmp_path):
     verify_checksums(shipped)  # written last, over everything that was copied
     assert "classifier/model.safetensors" in (shipped / "checksums.json").read_text()
     assert Studio(shipped).verdict is None  # skipped: no detector for the old generator left behind
+    assert not (shipped / "digit_detector").exists()  # nor a digit detector trained on its digits
 
 
 def test_ship_refuses_a_folder_that_is_not_a_finished_run(tmp_path):

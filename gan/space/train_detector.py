@@ -54,6 +54,7 @@ from .preprocess import open_image, preprocess  # noqa: E402
 # the digits, 0.99 flagged 2.0% of scanned MNIST digits and 3.7% of photo-like ones (budgets 1.5%
 # and 3%); 0.995 flags 0.19% of MNIST test digits, 2.3% of photo-like ones, 92% of test non-digits.
 KEEP_REAL = 0.995
+MIN_TRAINING_DIGITS = 21_000  # its digit sets take training digits 0-14,499 and 20,000 on
 
 
 # ---------------------------------------------------------------------------- training data
@@ -131,6 +132,9 @@ def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.nd
 
     images, labels = load_mnist(data_dir, train=True)
     images, labels = images.numpy(), labels.numpy()
+    if len(images) < MIN_TRAINING_DIGITS:
+        raise SystemExit(f"error: the digit detector learns from {MIN_TRAINING_DIGITS:,} MNIST training digits and more; {data_dir} has "
+                         f"{len(images):,} (give the full MNIST, or leave the step out: gan.ship --skip digit_detector)")
     pick = rng.permutation(len(images))
     real = images[pick[:12000]]
     scans = through_preprocessing([scanned(images[i], rng) for i in pick[12000:14500]])
