@@ -80,6 +80,32 @@ def visit(browser, url: str, screen: str) -> Iterator:
         context.close()
 
 
+# The fixtures every browser test shares (a test module imports the ones it uses): one chromium per
+# module, and a fresh visitor on each screen.
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def desktop(browser, app_url):
+    with visit(browser, app_url, "desktop") as page:
+        yield page
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    with visit(browser, app_url, "phone") as page:
+        yield page
+
+
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)

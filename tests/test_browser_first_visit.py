@@ -7,38 +7,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
-from browser import ERROR_BADGE, ONE, TOAST, draw, require_browser, visit
+from browser import browser, desktop, draw, ERROR_BADGE, ONE, phone, require_browser, TOAST, visit  # noqa: F401  (fixtures)
 
 sync_api = require_browser()
 expect = sync_api.expect
 TABS = ["Generate", "Discriminator", "Real or fake?", "Model", "Training lab"]
 STEER_TIMEOUT_MS = 600_000  # a projection is ~0.7 s of CPU, far more on a shared, loaded 2-core box
 FIRST = "digit=3&seed=42&psi=1"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from browser import ARGS, CHROMIUM
-
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def desktop(browser, app_url):
-    with visit(browser, app_url, "desktop") as page:
-        yield page
-
-
-@pytest.fixture
-def phone(browser, app_url):
-    with visit(browser, app_url, "phone") as page:
-        yield page
 
 
 def overlaps(a: dict, b: dict) -> bool:

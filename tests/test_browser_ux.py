@@ -5,39 +5,16 @@ screenshot of every tab at both sizes in screenshots/ (gitignored) for people to
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
-from browser import ERROR_BADGE, ONE, SHOTS, TOAST, draw, no_page_errors, require_browser, shoot, visit
+from browser import browser, desktop, draw, ERROR_BADGE, no_page_errors, ONE, phone, require_browser, shoot, SHOTS, TOAST, visit  # noqa: F401  (fixtures)
 from images import save, scan_of
 
 sync_api = require_browser()
 expect = sync_api.expect
 TABS = ["Generate", "Discriminator", "Real or fake?", "Model", "Training lab"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from browser import ARGS, CHROMIUM
-
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def desktop(browser, app_url):
-    with visit(browser, app_url, "desktop") as page:
-        yield page
-
-
-@pytest.fixture
-def phone(browser, app_url):
-    with visit(browser, app_url, "phone") as page:
-        yield page
 
 
 def no_error_shown(page) -> None:

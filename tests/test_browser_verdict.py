@@ -5,27 +5,16 @@ the examples' captions agree with their verdicts. Screenshots go to screenshots/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
 import browser as shared
-from browser import ERROR_BADGE, ONE, TOAST, require_browser, shoot, visit
+from browser import browser, ERROR_BADGE, ONE, require_browser, shoot, TOAST, visit  # noqa: F401  (fixtures)
 from images import save, scan_of
 
 sync_api = require_browser()
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from browser import ARGS, CHROMIUM
-
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(params=["desktop", "phone"])

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
-from browser import ARGS, CHROMIUM, SCREENS, TIMEOUT_MS, require_browser, shoot
+from browser import ARGS, browser, CHROMIUM, require_browser, SCREENS, shoot, TIMEOUT_MS  # noqa: F401  (fixtures)
 
 from gan.space.human_eval import MIN_ANSWER_S
 from gan.tools.procs import start_app, stop, wait_ready
@@ -18,14 +17,6 @@ from gan.tools.procs import start_app, stop, wait_ready
 sync_api = require_browser()
 expect = sync_api.expect
 PROMPT = "Make your guess"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @contextmanager
