@@ -5,6 +5,7 @@ run's per-step log."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import time
 
@@ -23,11 +24,25 @@ MAX_POINTS = 300  # per chart series: longer runs are averaged into this many po
 # What the lab has done in this process (one run at a time: the lab's lane holds one): tests
 # read it to check that Stop and a closed page end a run ("cancelled"), not its budget.
 activity = {"runs": 0, "steps": 0, "running": False, "ended": "", "ends_by": 0.0}
+# The runs whose Stop was pressed, by the token the page gave the run at its Train click (NEW_RUN):
+# a run checks it at every update and ends. Gradio's own cancel misses a run whose queue place was
+# not yet confirmed to the page (Stop right after Train); the token is the page's, so a Stop always
+# names the latest Train. Bounded: a run that never started never removes its token.
+stop_requests: collections.OrderedDict[str, None] = collections.OrderedDict()
+MAX_STOP_REQUESTS = 1000
+NEW_RUN = "() => [window.labRun = crypto.randomUUID()]"  # Train's js: the run's token, kept by the page
+THIS_RUN = "(shown) => [shown, window.labRun || '']"  # Stop's js: the status shown, and the token of the latest run
 SETTING_NAMES = [f.name for f in dataclasses.fields(LabSettings) if f.name != "update_every"]
 # Each chart's lines: the log's column -> the name in its legend.
 SERIES = {"losses": {"loss_d": "D loss", "loss_g": "G loss"}, "d_out": {"d_real": "D(x): real", "d_fake": "D(G(z)): generated"},
           "grad": {"g_grad_norm": "|grad G|"}}
 COLOURS = ["#1f77b4", "#ff7f0e"]
+
+
+def colours(chart: str) -> dict[str, str]:
+    """A chart's colour map, keyed by its lines' legend names (the `series` values it plots): a
+    map keyed by anything else matches no line, and Vega draws every line transparent."""
+    return dict(zip(SERIES[chart].values(), COLOURS))
 
 
 def charts(log: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -46,6 +61,8 @@ def charts(log: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 RUNNING = "training..."
+STARTING = "starting..."
+WAITING = "waiting for another visitor's run"
 STOPPED = "stopped: you pressed Stop"
 AGAIN = "Press **Train** to run again (the same settings and seed give the same run)."
 
@@ -61,17 +78,37 @@ def status(u: Update, s: LabSettings) -> str:
 
 def stopped(shown: str) -> str:
     """The status once Stop has ended a run: what it reached, and what to do next."""
+    if shown and (STARTING in shown or WAITING in shown):
+        return f"**{STOPPED}** before the run started.  \n{AGAIN}"
     if RUNNING not in (shown or ""):
         return shown  # nothing was running (or it had finished): the status stands
     return shown.replace(RUNNING, STOPPED, 1) + f"  \n{AGAIN}"
 
 
+def stop_status(shown: str, run_token: str = "") -> tuple[dict, dict]:
+    """Stop's outputs: the live status hidden, and the stopped status shown in its place; the run
+    named by run_token ends at its next update. A run's updates already on their way when Stop
+    cancels it still arrive after Stop's answer; they land in the hidden live status, so what the
+    visitor reads cannot go back to "training..."."""
+    if run_token:
+        stop_requests[run_token] = None
+        while len(stop_requests) > MAX_STOP_REQUESTS:
+            stop_requests.popitem(last=False)
+    return gr.update(visible=False), gr.update(value=stopped(shown), visible=True)
+
+
+def train_status(run_token: str = "") -> tuple[dict, dict, str]:
+    """Train's outputs, at once: the live status shown again (starting, or waiting), the stopped one
+    hidden, and the run's token (from the page) for the run to check."""
+    return gr.update(value=waiting(), visible=True), gr.update(visible=False), run_token or ""
+
+
 def waiting() -> str:
     """The status a visitor sees at once after Train: starting now, or behind another visitor's run."""
     if not activity["running"]:
-        return "**starting...** the first samples appear within a few seconds."
+        return f"**{STARTING}** the first samples appear within a few seconds."
     left = max(0.0, activity["ends_by"] - time.monotonic())
-    return (f"**waiting for another visitor's run**: the lab trains one run at a time, and that one ends within "
+    return (f"**{WAITING}**: the lab trains one run at a time, and that one ends within "
             f"**{left:.0f} s** (its time cap). Yours starts right after it; keep this page open.")
 
 
@@ -81,9 +118,10 @@ def build(studio: Studio) -> gr.Blocks:
 
     def lab(arch=defaults.arch, loss=defaults.loss, lr_g=defaults.lr_g, lr_d=defaults.lr_d, beta1=defaults.beta1,
             d_steps=defaults.d_steps, batch_size=defaults.batch_size, class_loss=defaults.class_loss, seed=defaults.seed,
-            steps=defaults.steps, max_seconds=defaults.max_seconds):
+            steps=defaults.steps, max_seconds=defaults.max_seconds, run_token=None):
         """Train from scratch and stream: sample grid, status, three charts, class histogram, and
-        a JSON summary; the last update's JSON adds the settings, the signals and the per-step log."""
+        a JSON summary; the last update's JSON adds the settings, the signals and the per-step log.
+        (run_token, the page's name for this run, is a gr.State: not an API parameter.)"""
         try:
             s = LabSettings(arch=arch, loss=loss, lr_g=float(lr_g), lr_d=float(lr_d), beta1=float(beta1),
                             d_steps=int(d_steps), batch_size=int(batch_size), class_loss=float(class_loss),
@@ -94,6 +132,9 @@ def build(studio: Studio) -> gr.Blocks:
         activity.update(runs=activity["runs"] + 1, running=True, ended="", ends_by=time.monotonic() + s.max_seconds)
         try:
             for u in run(s, studio.classifier):
+                if run_token and run_token in stop_requests:  # Stop was pressed: the page already says so
+                    ended = "cancelled"
+                    return
                 log += u.log
                 updates.append(u)
                 activity["steps"] += len(u.log)
@@ -106,6 +147,7 @@ def build(studio: Studio) -> gr.Blocks:
                 yield u.grid, status(u, s), losses, d_out, grad, hist, summary
         finally:  # also when Gradio closes this generator: Stop, or the visitor's page went away
             activity.update(running=False, ended=ended)
+            stop_requests.pop(run_token, None)
 
     def fill(preset: str) -> list:
         p = PRESETS[preset]
@@ -143,8 +185,11 @@ def build(studio: Studio) -> gr.Blocks:
                     stop = gr.Button("Stop", variant="stop", elem_id="lab-stop")
             with gr.Column(scale=2):
                 # Above the results, so that on a phone (one column) the status is where Train scrolls to.
-                state = gr.Markdown("Press **Train** to start: samples, charts and this status update as it learns.",
-                                    elem_id="lab-status")
+                # Two texts, one shown at a time: the run's live status, and the status once Stop ended it.
+                with gr.Column(elem_id="lab-status"):
+                    state = gr.Markdown("Press **Train** to start: samples, charts and this status update as it learns.",
+                                        elem_id="lab-live")
+                    ended = gr.Markdown(visible=False, elem_id="lab-ended")
                 with gr.Row():
                     with gr.Column(min_width=200):
                         # A title above the picture, not a label chip and icons laid over its digit-0 row.
@@ -156,13 +201,13 @@ def build(studio: Studio) -> gr.Blocks:
                 with gr.Row():
                     # color_map names each line in a legend (which is D's, which is G's).
                     losses = gr.LinePlot(x="step", y="value", color="series", label="losses: D's and G's", y_title="loss",
-                                         color_map=dict(zip(SERIES["losses"], COLOURS)), elem_id="lab-losses")
+                                         color_map=colours("losses"), elem_id="lab-losses")
                     d_out = gr.LinePlot(x="step", y="value", color="series", y_lim=[0, 1], y_title="D's output",
                                         label="D's output on real digits, D(x), and on generated ones, D(G(z))",
-                                        color_map=dict(zip(SERIES["d_out"], COLOURS)), elem_id="lab-d")
+                                        color_map=colours("d_out"), elem_id="lab-d")
                     grad = gr.LinePlot(x="step", y="value", color="series", y_title="gradient norm",
                                        label="how hard G is pushed: the size of its gradient",
-                                       color_map=dict(zip(SERIES["grad"], COLOURS)), elem_id="lab-grad")
+                                       color_map=colours("grad"), elem_id="lab-grad")
                 result = gr.JSON(label="run summary (at the end: settings, signals and the per-step log)", open=False,
                                  elem_id="lab-log")
 
@@ -173,9 +218,13 @@ def build(studio: Studio) -> gr.Blocks:
         # Train: at once (no queue), the status says whether the run starts now or waits, and comes
         # into view; then the run, in its own lane.
         # Its queue place is that status (Gradio's own estimate of the wait was a third of the real one).
-        start = train.click(waiting, None, state, api_visibility="private", queue=False, show_progress="hidden",
-                            js=SHOW_STATUS)
-        event = start.then(lab, settings, [grid, state, losses, d_out, grad, hist, result], api_name="lab",
+        # The page names each run (NEW_RUN) so that Stop ends the latest one even before Gradio can cancel it.
+        token_box = gr.Textbox(visible=False)  # only carries the js's token to the server
+        run_token = gr.State("")
+        start = train.click(train_status, token_box, [state, ended, run_token], api_visibility="private", queue=False,
+                            show_progress="hidden", js=f"(t) => {{ ({SHOW_STATUS})(); return ({NEW_RUN})(); }}")
+        event = start.then(lab, [*settings, run_token], [grid, state, losses, d_out, grad, hist, result], api_name="lab",
                            concurrency_id="lab", concurrency_limit=1, show_progress="hidden")
-        stop.click(stopped, state, state, cancels=[event], api_visibility="private", queue=False, show_progress="hidden")
+        stop.click(stop_status, [state, token_box], [state, ended], cancels=[event], api_visibility="private",
+                   queue=False, show_progress="hidden", js=THIS_RUN)
     return tab
