@@ -36,6 +36,7 @@ from gan.space import ui  # noqa: E402
 from gan.core.errors import WeightsError  # noqa: E402
 from gan.space.human_eval import HumanEval  # noqa: E402
 from gan.space.studio import Studio  # noqa: E402
+import tabs  # noqa: E402
 from tabs import agents, discriminator, game, generate, lab, model, steer  # noqa: E402
 
 ui.write_gradio_images_once()
@@ -50,7 +51,7 @@ evaluation = HumanEval(studio)  # the game's rounds, in $GAN_DATA_DIR (docs/huma
 CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%; image-rendering: pixelated; }
 .pixels { min-width: 0; }
 .crisp img { image-rendering: pixelated; }
-""" + "\n".join([generate.CSS, model.CSS])  # then each tab's own rules
+""" + "\n".join([tabs.CSS, generate.CSS, discriminator.CSS, model.CSS])  # then each tab's own rules
 
 with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "

@@ -13,10 +13,25 @@ from gan.space import ui
 from gan.space.preprocess import Steps
 from gan.space.studio import Studio
 
-from . import PICK_BRUSH, refuse
+from . import PICK_BRUSH, refuse, titled_image
 
 MAX_FILES = 32
 START = "Upload an image, draw a digit or pick an example: the verdict appears here."
+# On a phone the verdict sits below the inputs, out of sight: bring it into view as soon as the
+# visitor asks for one (an example, Score drawing, an upload), unless it is in view already.
+SHOW_VERDICT = """() => { const verdict = document.querySelector('#verdict'), box = verdict.getBoundingClientRect();
+  if (box.top < 0 || box.top > innerHeight * 0.6) verdict.scrollIntoView({block: 'start', behavior: 'smooth'}); }"""
+# Pictures carry no label laid over them (a chip covers the top of a 28x28 digit on a phone): each
+# has a title above it. The examples' captions go under their pictures, not over them. The table's
+# headers stay whole words; a long file name wraps anywhere.
+CSS = """#examples .grid-wrap { min-height: 0 !important; max-height: none !important; height: auto !important; }
+#examples .thumbnail-lg { aspect-ratio: auto !important; display: flex; flex-direction: column; height: auto !important; }
+#examples .thumbnail-lg img { aspect-ratio: 1 / 1; width: 100%; height: auto; }
+#examples .caption-label { position: static !important; max-width: none !important; border: 0 !important; border-radius: 0 !important;
+  white-space: normal !important; text-align: center !important; width: 100%; }
+#table th, #table th * { white-space: nowrap !important; word-break: normal !important; overflow-wrap: normal !important; }
+#table td, #table td * { overflow-wrap: anywhere; }"""
+
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -106,22 +121,27 @@ def build(studio: Studio) -> gr.Blocks:
             with gr.Column():
                 verdict = gr.Markdown(START, elem_id="verdict")
                 with gr.Row():
-                    seen = gr.Image(label="what the models see (28x28)", format="png", elem_classes="pixels", height=160, min_width=90,
-                                    interactive=False, buttons=[], elem_id="seen")
-                    closest = gr.Image(label="closest digit this GAN can draw", format="png", elem_classes="pixels", height=160, min_width=90,
-                                       interactive=False, buttons=[], elem_id="closest")
-                    evidence = gr.Image(label="faint grey pixels (1-9) in magenta", format="png", height=160, min_width=90,
-                                        interactive=False, buttons=[], elem_id="evidence")
-                steps_img = gr.Image(label="how it got there: lighting removed, ink kept (white) or set aside (grey), 28x28", format="png",
-                                     height=120, interactive=False, buttons=[], elem_id="steps")
+                    with gr.Column(min_width=90):
+                        seen = titled_image("what the models see (28x28)", format="png", elem_classes="pixels", height=160,
+                                            interactive=False, buttons=[], elem_id="seen")
+                    with gr.Column(min_width=90):
+                        closest = titled_image("closest digit this GAN can draw", format="png", elem_classes="pixels", height=160,
+                                               interactive=False, buttons=[], elem_id="closest")
+                    with gr.Column(min_width=90):
+                        evidence = titled_image("faint grey pixels (1-9) in magenta", format="png", height=160,
+                                                interactive=False, buttons=[], elem_id="evidence")
+                steps_img = titled_image("how it got there: lighting removed, ink kept (white) or set aside (grey), 28x28",
+                                         format="png", height=120, interactive=False, buttons=[], elem_id="steps")
                 hist = gr.LinePlot(x="p_real", y="share", color="set",
                                    label="the verdict model on 28x28 PNGs: real MNIST test digits vs this GAN's digits, and yours",
                                    color_map={"real": "#1f77b4", "generated": "#ff7f0e", "yours": "#d62728"},
                                    x_lim=[0, 1], elem_id="hist")
                 score_json = gr.JSON(label="scores", visible=False)
-                gallery = gr.Gallery(label="every upload, as the models see it", columns=8, height=200, object_fit="contain", elem_classes="crisp")
+                gr.Markdown("**every upload, as the models see it**", elem_classes="picture-title")
+                gallery = gr.Gallery(label="every upload, as the models see it", show_label=False, columns=8, height=200,
+                                     object_fit="contain", elem_classes="crisp", buttons=[])
                 table = gr.Dataframe(headers=["file", "verdict", "digit", "P(real)"], label="verdicts", interactive=False, wrap=True,
-                                     column_widths=["30%", "40%", "12%", "18%"], elem_id="table")
+                                     elem_id="table")
 
         one = [seen, closest, verdict, hist, steps_img]  # what every way in updates: nothing stale from the previous input
         # Scoring an example or a drawing replaces the verdict: the previous uploads' gallery and table go too.
@@ -129,10 +149,11 @@ def build(studio: Studio) -> gr.Blocks:
         # "multiple": a click while the previous example is being judged runs after it (Gradio's default, "once",
         # drops it, and "always_last" replays the earlier click's index: both measured in chromium).
         example_gallery.select(score_example, None, one, api_visibility="private", concurrency_id="heavy", concurrency_limit=1,
-                               trigger_mode="multiple").then(**clear_uploads)
-        uploads.upload(score_files, uploads, [gallery, table, *one], api_name="score_files", concurrency_id="heavy", concurrency_limit=1)
+                               trigger_mode="multiple", js=SHOW_VERDICT).then(**clear_uploads)
+        uploads.upload(score_files, uploads, [gallery, table, *one], api_name="score_files", concurrency_id="heavy", concurrency_limit=1,
+                       js=f"(files) => {{ ({SHOW_VERDICT})(); return [files]; }}")  # [..]: one input
         sketch_btn.click(score_drawing, sketch, one, api_name="score_drawing", concurrency_id="heavy",
-                         concurrency_limit=1).then(**clear_uploads)
+                         concurrency_limit=1, js=f"(drawing) => {{ ({SHOW_VERDICT})(); return [drawing]; }}").then(**clear_uploads)
         draw_tab.select(None, js=PICK_BRUSH)
         sketch.clear(None, js=PICK_BRUSH)
         seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")

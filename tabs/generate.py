@@ -20,6 +20,7 @@ from . import refuse, steer
 
 SLIDERS = list(SLIDER_NAMES)  # /generate's named parameters
 FIRST = {"digit": 3, "seed": 42}  # the digit a visitor meets first
+STEERING = "Now showing your own digit (its fitted latent), not this seed: type a seed or roll the dice to go back."
 GRID_SIDE = 10  # the seed grid's rows and columns: at most 10 x 10 = MAX_GRID_CELLS
 # Every control change is drawn in the page (web/page.js), or else rendered by the server. A seed
 # box reading None is "-" typed on the way to a number: wait for the number (no error badge); a
@@ -80,10 +81,13 @@ requestAnimationFrame(wait);"""
 # (Top level, as Gradio scopes rules inside @media to within the container: "overflow: hidden"
 # there would make the container, which never scrolls, the sticky image's scroller.)
 # The seed grid fits the screen's width whatever its columns (Gradio gives each at least 100 px: 2.7
-# of 8 on a phone), and a caption too long for its cell is left out rather than cut: the line above
-# the grid says what rows and columns are. A message (toast) shows at the foot of a phone's screen,
-# not over the pinned digit.
+# of 8 on a phone). A message (toast) shows at the foot of a phone's screen, not over the pinned digit.
+# Desktop: the digit's column stays in view (sticky) while the sliders below the fold move. The grid's
+# box is as tall as its rows: Gradio's height="auto" is a box of 450 px to 55% of the screen, with a
+# scroll bar inside, that cut a 4-row grid on a desktop and left half a phone's box empty.
 CSS = """#dice { white-space: nowrap; }
+@media (min-width: 641px) { #gen-out { position: sticky; top: 8px; align-self: flex-start; } }
+#grid .grid-wrap { min-height: 0 !important; max-height: none !important; height: auto !important; }
 .gradio-container { overflow: clip !important; }
 #grid .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)) !important;
   grid-template-rows: none !important; grid-auto-rows: auto !important; gap: 4px !important; }
@@ -93,7 +97,6 @@ CSS = """#dice { white-space: nowrap; }
   #output { order: -1; position: sticky; top: 0; z-index: 100; }  /* above the labels (z-index 40) */
   #output, #output .image-container { height: 200px !important; }
   #gen-out > :not(#output) { order: 1; }
-  #grid caption-label { display: none; }
   #grid .grid-container { gap: 2px !important; }
   .toast-wrap { top: auto !important; bottom: 12px; }
 }"""
@@ -120,9 +123,12 @@ def build(studio: Studio) -> gr.Blocks:
 
     @refuse
     def grid_cells(first_seed=0, rows=4, cols=8, digit=None, truncation=1.0):
-        """The page's seed grid: one gallery item per cell, captioned, so a click names its cell."""
+        """The page's seed grid: one gallery item per cell, so a click names its cell exactly (a single
+        grid image cannot: Gradio maps a click as if the picture were never enlarged). No captions:
+        a caption is laid over the cell's lower part, on the digit; the line above the grid says
+        what rows and columns are, and a click shows the cell's recipe."""
         cells, seeds, digits = studio.seed_cells(first_seed, rows, cols, None if digit in (None, "", -1) else digit, truncation)
-        return gr.Gallery(ui.grid_cells(cells, seeds, digits), columns=int(cols)), {"seeds": seeds, "digits": digits}
+        return gr.Gallery(list(cells), columns=int(cols)), {"seeds": seeds, "digits": digits}
 
     @refuse
     def interpolate(seed_a=0, seed_b=1, digit_a=0, digit_b=0, frames=16, truncation=1.0):
@@ -152,8 +158,10 @@ def build(studio: Studio) -> gr.Blocks:
         return apply_recipe(query)[:-1] if query else [gr.update()] * (4 + len(studio.slider_names))
 
     def pick_cell(meta, evt: gr.SelectData):
-        """Clicking a grid cell (a gallery item: evt.index is its position) loads its seed and digit."""
-        return meta["digits"][evt.index], meta["seeds"][evt.index], ""  # a seed again, not a projected digit
+        """Clicking a grid cell (a gallery item: evt.index is its position) loads the cell's recipe: its
+        seed and digit, a seed's latent (not a projected digit's), and the style sliders at 0 as the
+        grid draws them, so the digit shown is the cell's, pixel for pixel (truncation is shared)."""
+        return meta["digits"][evt.index], meta["seeds"][evt.index], "", *[0.0] * len(SLIDERS)
 
     first = Recipe(digit=FIRST["digit"], seed=FIRST["seed"], truncation=1.0, sliders={})  # the page's first digit
     with gr.Blocks() as tab:
@@ -196,7 +204,7 @@ def build(studio: Studio) -> gr.Blocks:
             gr.Markdown("Each row is a digit (0, 1, 2... from the top, or the digit picked above), each column a seed, "
                         "counting up from the first seed.")
             grid_gallery = gr.Gallery(columns=8, allow_preview=False, object_fit="contain", show_label=False, elem_id="grid",
-                                      elem_classes="crisp", format="png", buttons=[])
+                                      elem_classes="crisp", format="png", buttons=[], height="auto")  # every row in view
             grid_meta = gr.State({"seeds": [], "digits": []})
             grid_image = gr.Image(format="png", visible=False)  # the /grid API's output: the whole grid as one picture
         with gr.Accordion("Interpolation: an animation from one seed (and digit) to another", open=False):
@@ -232,6 +240,9 @@ def build(studio: Studio) -> gr.Blocks:
               preprocess=False)  # raw values reach gan.space.studio, which clamps or refuses them with a clear message
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
         gr.on([dice.click, seed.input], None, None, latent, js="() => ''")  # a new seed leaves a projected digit
+        # While a projected digit is on show, the seed box says its number is not what is drawn.
+        latent.change(lambda z: gr.update(info=STEERING if z else None), latent, seed, api_visibility="private",
+                      queue=False, show_progress="hidden")
         # A typed value outside its control's range is put back in range, in the page (no request).
         seed.change(None, seed, seed, js=clamp_js(0, MAX_SEED, whole=True), show_progress="hidden")
         truncation.change(None, truncation, truncation, js=clamp_js(*TRUNCATION_RANGE), show_progress="hidden")
@@ -249,7 +260,7 @@ def build(studio: Studio) -> gr.Blocks:
         gr.Button(visible=False).click(grid, grid_inputs, [grid_image, grid_meta], api_name="grid",
                                        concurrency_id="heavy", concurrency_limit=1, preprocess=False)
         # A picked cell loads into the controls, and the page scrolls the digit (far above on a desktop) into view.
-        grid_gallery.select(pick_cell, grid_meta, [digit, seed, latent], api_visibility="private").then(None, js=steer.SHOW_DIGIT)
+        grid_gallery.select(pick_cell, grid_meta, [digit, seed, latent, *sliders], api_visibility="private").then(None, js=steer.SHOW_DIGIT)
         interp_btn.click(interpolate, [seed_a, seed_b, digit_a, digit_b, n_frames, truncation], [gif, frames_state],
                          api_name="interpolate", concurrency_id="heavy", concurrency_limit=1, preprocess=False)
         gr.on([frames_state.change, scrub.change], lambda f, i: None if f is None else f[min(int(i), len(f) - 1)],

@@ -16,7 +16,7 @@ from gan.core.viz import save_gif
 from gan.space.projection import Projection
 from gan.space.studio import MAX_FRAMES, Recipe, Studio
 
-from . import PICK_BRUSH, refuse
+from . import PICK_BRUSH, refuse, titled_image
 
 # In the browser: bring the Generate tab's digit into view (far above the steer panel and the seed
 # grid on a desktop), opening that tab first when the visitor is on another (the Discriminator's buttons).
@@ -103,16 +103,22 @@ def build(studio: Studio, controls: list) -> dict:
                     upload_btn = gr.Button("Steer this digit", variant="primary", elem_id="steer-upload")
             with gr.Column(scale=3):
                 with gr.Row():
-                    target = gr.Image(label="your digit (28x28)", format="png", elem_classes="pixels", height=160, interactive=False, elem_id="steer-target")
-                    recon = gr.Image(label="generator's reconstruction", format="png", elem_classes="pixels", height=160, interactive=False, elem_id="steer-recon")
-                    diff = gr.Image(label="difference", format="png", elem_classes="pixels", height=160, interactive=False, elem_id="steer-diff")
+                    picture = dict(format="png", elem_classes="pixels", height=160, interactive=False, buttons=[])
+                    with gr.Column(min_width=90):
+                        target = titled_image("your digit (28x28)", elem_id="steer-target", **picture)
+                    with gr.Column(min_width=90):
+                        recon = titled_image("the generator's version", elem_id="steer-recon", **picture)
+                    with gr.Column(min_width=90):
+                        diff = titled_image("difference", elem_id="steer-diff", **picture)
                 fit_text = gr.Markdown(elem_id="steer-fit")
                 with gr.Row():
-                    seed_b = gr.Number(value=1, precision=0, label="morph into seed")
-                    digit_b = gr.Dropdown(list(range(10)), value=8, label="digit")
-                    frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="morph frames")
-                    morph_btn = gr.Button("Morph", elem_id="morph")
-                gif = gr.Image(label="your digit morphing into a generated one", elem_classes="pixels", interactive=False, height=160, type="filepath")
+                    seed_b = gr.Number(value=1, precision=0, label="morph into seed", min_width=120)
+                    digit_b = gr.Dropdown(list(range(10)), value=8, label="digit", min_width=90)
+                    frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="morph frames", min_width=220, elem_id="morph-frames")
+                    morph_btn = gr.Button("Morph", elem_id="morph", min_width=90)
+                with gr.Column():
+                    gif = titled_image("your digit morphing into a generated one", elem_classes="pixels", interactive=False,
+                                       height=160, type="filepath", buttons=[])
         fit = gr.State(None)  # the fit on show: {"digit", "z"}
         fitting = gr.State(None)  # a Projection on its way to the panel and the controls
         morphed = gr.State(None)  # a morph's GIF on its way to the picture

@@ -41,17 +41,39 @@ def show_grid(page):
 # ---------------------------------------------------------------------------- broken
 
 
+def pixels(page, img) -> "np.ndarray":
+    """The pixels of a picture as the server sent it (its PNG, fetched again by its URL)."""
+    import io
+
+    import numpy as np
+
+    return np.asarray(Image.open(io.BytesIO(page.request.get(img.get_attribute("src")).body())).convert("L"))
+
+
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 def test_grid_click_loads_exactly_that_cell(request, screen):
+    """A click loads the cell's recipe, style sliders included (the grid draws them at 0): the digit
+    then shown is the cell's, pixel for pixel."""
     page = request.getfixturevalue(screen)
+    box = page.get_by_label("number input for slant")  # a style the grid does not draw
+    box.fill("2")
+    box.press("Enter")
+    expect(page.locator("#recipe textarea")).to_have_value("digit=3&seed=42&psi=1&slant=2")
     cells = show_grid(page)
-    recipe = page.locator("#recipe textarea")
+    recipe, output = page.locator("#recipe textarea"), page.locator("#output img")
     # Corners and a middle cell (row 1, column 3: digit 1, seed 3), by mouse or by touch.
     for index in (0, 7, 24, 31, 11):
         digit, seed = index // 8, index % 8
-        expect(cells.nth(index)).to_contain_text(f"digit {digit} · seed {seed}")
+        before = output.get_attribute("src")
         cells.nth(index).tap() if screen == "phone" else cells.nth(index).click()
         expect(recipe).to_have_value(f"digit={digit}&seed={seed}&psi=1")
+        expect(page.get_by_label("number input for slant")).to_have_value("0")
+        expect(output).not_to_have_attribute("src", before or "")  # the server's render of that recipe
+        cell = pixels(page, cells.nth(index).locator("img"))
+        # The server renders once the controls settle: the picture it ends on is the cell's.
+        page.wait_for_timeout(1000)
+        expect(recipe).to_have_value(f"digit={digit}&seed={seed}&psi=1")
+        assert (pixels(page, output) == cell).all(), f"cell {index} and its click differ"
 
 
 def test_bad_recipe_shows_one_message_and_keeps_controls_clickable(desktop):
