@@ -13,10 +13,12 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import ROOT
+from PIL import Image
 
 from gan.core.intervals import mean_of_two, wilson
 from gan.core.weights import sha256
@@ -29,6 +31,7 @@ from gan.space.human_eval import (
     RateLimiter,
     Shown,
 )
+from gan.space.verdict import NEITHER
 
 DAY = 86_400.0
 
@@ -67,10 +70,11 @@ def test_a_round_is_stored_when_shown_and_completed_by_its_answer(studio, evalua
     row = evaluation.store.get(shown.id)
     assert row["session"] == "s1" and row["shown_at"] == clock.t and row["guess"] is None and row["answered_at"] is None
     assert row["model"] == sha256(studio.folder / "generator" / "model.safetensors")
-    # What was stored redraws exactly the image that was shown, and the machines' scores are that image's.
+    # What was stored redraws exactly the digit that was shown (the picture sent is made from it),
+    # and the machines' scores are that 28x28 digit's.
     redrawn = studio.game_image(bool(row["is_real"]), row["digit"], row["real_index"], row["seed"], row["truncation"] or 1.0)
-    assert np.array_equal(redrawn, shown.image)
-    scores = studio.score(shown.image[None])[0]
+    assert np.array_equal(he.game_picture(redrawn), shown.image)
+    scores = studio.score(redrawn[None])[0]
     assert (row["verdict_p_real"], row["gan_d_p_real"]) == (scores["p_real"], scores["p_real_gan_d"])
     assert (row["real_index"] is None) == (row["seed"] is not None)
 
@@ -376,6 +380,76 @@ def test_the_export_command_writes_every_round_and_the_figures(evaluation, clock
     assert missing.returncode == 1 and "no rounds stored yet" in missing.stderr and "Traceback" not in missing.stderr
 
 
+# ---------------------------------------------------------------------------- the picture the game shows
+# Issue 42: a game picture saved from the page ("Save image") and uploaded to the Discriminator
+# tab must not give the answer away, whichever kind of digit it shows.
+
+
+def served_png(picture: np.ndarray) -> bytes:
+    """The PNG bytes the app sends the browser for a game picture (what "Save image" saves):
+    gr.Image(format="png"), as tabs/game.py shows it, writes them."""
+    import gradio as gr
+
+    return Path(gr.Image(format="png", interactive=False).postprocess(picture).path).read_bytes()
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG file's chunks, (type, data) in file order."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        length = int.from_bytes(data[at:at + 4], "big")
+        chunks.append((data[at + 4:at + 8], data[at + 8:at + 8 + length]))
+        at += 12 + length
+    return chunks
+
+
+@pytest.fixture
+def rounds_of_each_kind(evaluation) -> dict[bool, list[Shown]]:
+    """20 rounds showing a real MNIST test digit and 20 showing a generated one (is_real ->
+    rounds), drawn as the game draws them with a fixed generator."""
+    rng, kinds = np.random.default_rng(42), {True: [], False: []}
+    while min(len(v) for v in kinds.values()) < 20:
+        shown = show_with(evaluation, rng)
+        kinds[bool(evaluation.store.get(shown.id)["is_real"])].append(shown)
+    return {is_real: shown[:20] for is_real, shown in kinds.items()}
+
+
+def show_with(evaluation: HumanEval, rng: np.random.Generator) -> Shown:
+    shown = evaluation.show("s1", "127.0.0.1", rng)
+    assert isinstance(shown, Shown), shown
+    return shown
+
+
+def test_a_saved_game_picture_scored_on_the_discriminator_tab_cannot_tell(studio, rounds_of_each_kind):
+    """The file a visitor saves, judged exactly as the Discriminator tab judges an upload:
+    "neither / can't tell" for every real and every generated digit (the exact 28x28 PNG was
+    called 'a real MNIST digit' or 'made by this GAN' nearly every time)."""
+    for is_real, rounds in rounds_of_each_kind.items():
+        for shown in rounds:
+            result = studio.score_upload(studio.load_upload_steps(served_png(shown.image)))
+            kind = "real" if is_real else "generated"
+            assert result["outcome"] == NEITHER, f"a {kind} digit's picture was judged {result['outcome']!r}: {result['why']}"
+            assert not result["exact_28x28"], f"a {kind} digit's picture reached the verdict as an exact 28x28 digit"
+
+
+def test_real_and_generated_pictures_are_files_of_one_kind(rounds_of_each_kind):
+    """Nothing in the file but the picture differs by kind: one size (not 28x28, and no whole
+    multiple of it, from which a pixel-exact digit could be read back), one mode, no metadata
+    (only IHDR, IDAT and IEND chunks), one IHDR."""
+    files = {is_real: [served_png(shown.image) for shown in rounds] for is_real, rounds in rounds_of_each_kind.items()}
+    described = set()
+    for is_real, datas in files.items():
+        for data in datas:
+            image = Image.open(io.BytesIO(data))
+            chunks = png_chunks(data)
+            types = [t for i, (t, _) in enumerate(chunks) if t != b"IDAT" or chunks[i - 1][0] != b"IDAT"]  # runs of IDAT as one
+            assert types == [b"IHDR", b"IDAT", b"IEND"], (is_real, types)
+            described.add((image.size, image.mode, tuple(sorted(image.info.items())), chunks[0][1]))
+    (((width, height), mode, info, _),) = described  # every picture, real or generated, described alike
+    assert width == height > 28 and width % 28 != 0 and mode == "L" and info == ()
+
+
 # ---------------------------------------------------------------------------- over the app's API
 
 
@@ -395,3 +469,26 @@ def test_the_game_over_the_api_keeps_the_answer_until_the_guess(client):
     again = client.predict(api_name="/game_real")
     assert "already answered" in again[0]
     assert client.predict(api_name="/human_eval")["answered"] == before + 1
+
+
+def test_a_game_picture_fetched_from_the_app_and_uploaded_to_score_cannot_tell(app_url):
+    """Through the running app, as a visitor would: /game_new's picture (the file the server
+    sends), uploaded to /score, is "neither / can't tell"; the answer (/game_fake's reveal, the
+    only way to learn it) shows rounds of both kinds were judged."""
+    from gradio_client import Client, handle_file
+
+    player = Client(app_url, verbose=False)  # a session of its own: its rounds are not the other tests'
+    seen = {True: 0, False: 0}
+    for _ in range(24):
+        picture, _prompt = player.predict(api_name="/game_new")
+        result = player.predict(image=handle_file(picture), api_name="/score")[3]
+        reveal = player.predict(api_name="/game_fake")[0]
+        is_real = "it was a real MNIST test digit" in reveal
+        assert is_real or "it was generated by the GAN" in reveal, reveal
+        assert result["outcome"] == NEITHER, f"a {'real' if is_real else 'generated'} digit's picture was judged {result['outcome']!r}"
+        with Image.open(picture) as image:
+            assert image.size == (he.PICTURE_SIZE, he.PICTURE_SIZE)  # the enlarged picture, not the 28x28 digit
+        seen[is_real] += 1
+        if min(seen.values()) >= 3:
+            break
+    assert min(seen.values()) >= 3, seen  # 24 rounds hold fewer than 3 of one kind once in 28,000 runs

@@ -4,8 +4,10 @@ answers measure (how often people take generated digits for real; HYPE-infinity)
 A round is decided and stored by the server when it is shown (a real MNIST test digit's index,
 or the seed, digit and truncation of a generated one; the generator's checksum; the time), and
 completed by the answer (the guess and its time). The answer stays on the server until the
-guess. Rounds live in SQLite (standard library, WAL) in the data folder (`data_dir`); the
-schema is versioned (`MIGRATIONS`), so a later change migrates instead of losing rows.
+guess; only the round's picture leaves it, its digit enlarged (`game_picture`), never the
+exact 28x28 pixels the verdict model could read the answer off. Rounds live in SQLite
+(standard library, WAL) in the data folder (`data_dir`); the schema is versioned
+(`MIGRATIONS`), so a later change migrates instead of losing rows.
 
 The protocol (docs/human_eval.md): one answer per round, from the session that was shown it;
 a round expires `ROUND_TTL_S` after it is shown; an answer faster than `MIN_ANSWER_S` is kept
@@ -457,11 +459,35 @@ def figures(store: Store, model: str) -> dict:
 
 # ---------------------------------------------------------------------------- the game
 
+# The picture a round sends is its digit enlarged, never the exact 28x28 pixels: saved from the
+# page ("Save image") and uploaded to the Discriminator tab, the exact PNG gave the answer away
+# (issue 42: judged "a real MNIST digit" or "made by this GAN" rightly 396 times in 400). Lanczos
+# to 250x250, a factor of 8.93, so no output pixel lands on an input pixel's centre (an odd whole
+# factor would copy every input pixel exactly) and no exact 28x28 can be read back; the upload is
+# re-read as resized: "neither / can't tell" for all 400 (docs/human_eval.md has the candidates
+# measured). The same transformation for both kinds: one size, one mode (L), one encoder
+# (Gradio's PNG, no metadata).
+PICTURE_SIZE = 250
+
+
+def game_picture(digit: np.ndarray) -> np.ndarray:
+    """The picture the game sends the browser for a round's digit, uint8 [28, 28] ->
+    uint8 [PICTURE_SIZE, PICTURE_SIZE]: the same digit enlarged smoothly (Lanczos), real and
+    generated alike. The machines' scores and the stored round are the 28x28 digit's."""
+    import numpy as np
+    from PIL import Image
+
+    digit = np.ascontiguousarray(digit, np.uint8)
+    if digit.shape != (28, 28):
+        raise ValueError(f"a game digit is 28x28, got {digit.shape}")
+    return np.asarray(Image.fromarray(digit).resize((PICTURE_SIZE, PICTURE_SIZE), Image.LANCZOS))
+
 
 @dataclass
 class Shown:
     """A round as the visitor's session holds it on the server (never sent to the browser but
-    the image): its id, the image, and what the machines said (revealed after the guess)."""
+    the image): its id, the image (`game_picture` of its digit: the only thing sent), and what
+    the machines said about the digit (revealed after the guess)."""
 
     id: str
     image: np.ndarray
@@ -530,7 +556,7 @@ class HumanEval:
         self.store.add({"id": round_id, "session": session, "model": self.model, "is_real": int(game.is_real),
                         "digit": game.digit, "real_index": game.real_index, "seed": game.seed, "truncation": game.truncation,
                         "shown_at": now, "verdict_p_real": verdict_p, "gan_d_p_real": gan_d_p})
-        return Shown(round_id, game.image, verdict)
+        return Shown(round_id, game_picture(game.image), verdict)
 
     def answer(self, round_id: str, session: str, said_real: bool) -> Answer:
         """Record a guess, or refuse it: unknown, another session's, already answered, expired."""
