@@ -101,3 +101,14 @@ def test_the_check_sees_a_label_laid_over_a_digit(desktop):
     page.locator("#output img").scroll_into_view_if_needed()
     found = uncovered(page, ["#output img"])
     assert found and found[0][2] > 0
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_the_digit_stays_in_view_while_any_slider_moves(request, screen):
+    """The lowest sliders too (height, the principal directions): the digit they change is on screen."""
+    from browser import drag_slider
+
+    page = request.getfixturevalue(screen)
+    for label in ("thickness", "height", "principal direction 4 (GANSpace pc4)"):
+        drag_slider(page, label, 0.8)
+        expect(page.locator("#output")).to_be_in_viewport(ratio=0.9)  # the digit's box, nearly whole
