@@ -4,9 +4,11 @@
 
 Digit i of the file is seed S + i drawn as digit (S + i) % 10 (S = --seed), the app's and
 gan.evaluate's convention (digit = seed mod 10): the file holds the contiguous seeds
-S .. S + 10 * per-class - 1, and the app redraws any one of them from its seed and digit
-(and truncation, --psi). The default S = 200,000 is clear of the seeds gan.evaluate uses
-elsewhere (0-9,999, 50,000-59,999, 100,000-104,999) and starts the 60,000 digits the
+S .. S + 10 * per-class - 1, drawn as the app draws them (batch norm folded in, float64:
+gan.core.sampling.float64_copy), so the app redraws any one of them pixel for pixel from its
+seed and digit (and truncation, --psi); gan.evaluate's CAS draws the same seeds in float32,
+which puts about 1 digit in 350 one grey level apart in one pixel. The default S = 200,000 is
+clear of the seeds gan.evaluate uses elsewhere (0-9,999, 50,000-59,999, 100,000-104,999) and starts the 60,000 digits the
 Classification Accuracy Score trains on. The file has `images` (uint8 [N, 28, 28], 0 = black background, 255 = white ink,
 MNIST's polarity) and `labels` (int64 [N]), the .npz form gan.core.data.load_mnist reads
 (--data-dir synth.npz). `python -m gan.evaluate` measures what such a set is worth as
@@ -41,8 +43,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from gan.core.errors import WeightsError  # noqa: E402
-from gan.core.models import Generator  # noqa: E402
-from gan.core.sampling import SYNTH_SEED, seed_range, synthesize  # noqa: E402
+from gan.core.models import Generator, fold_batchnorm  # noqa: E402
+from gan.core.sampling import SYNTH_SEED, float64_copy, seed_range, synthesize  # noqa: E402
 from gan.core.weights import load_model, resolve_weights  # noqa: E402
 
 
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(str(e))
     t0 = time.time()
     try:
-        generator = load_generator(args.weights)
+        generator = float64_copy(fold_batchnorm(load_generator(args.weights)))  # the Studio's pixels (gan.space.studio)
     except WeightsError as e:
         sys.exit(f"error: {e}")
     images, labels = synthesize(generator, args.per_class, args.seed, args.psi)

@@ -38,18 +38,17 @@ def test_synth_writes_the_requested_counts_with_the_right_labels(tmp_path, studi
     assert class_accuracy(embed(studio.classifier, images)[1], labels) >= 0.95
 
 
-def test_a_synthetic_digit_is_redrawn_from_its_seed(tmp_path, generator):
+def test_a_synthetic_digit_is_the_apps_digit_for_its_seed(tmp_path, studio):
     from gan import synth
-    from gan.core.sampling import sample
 
     out = tmp_path / "s.npz"
     synth.main(["--per-class", "1", "--out", str(out), "--weights", str(WEIGHTS), "--seed", "7", "--psi", "0.7"])
     with np.load(out) as f:
         images, labels = f["images"], f["labels"]
     assert labels.dtype == np.int64 and labels.tolist() == [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]
-    for i in (0, 5):  # seed 7 + i, drawn as its digit, with the same truncation
-        assert np.array_equal(images[i], sample(generator, [7 + i], int(labels[i]), truncation=0.7)[0])
-    assert not np.array_equal(images[0], sample(generator, [7], 7)[0])  # psi was applied
+    for i in range(10):  # seed 7 + i, drawn as its digit, with the same truncation: the app's pixels, drawn in a batch of 10
+        assert np.array_equal(images[i], studio.generate(studio.recipe(int(labels[i]), 7 + i, 0.7))), i
+    assert not np.array_equal(images[0], studio.generate(studio.recipe(7, 7)))  # psi was applied
 
 
 def test_synth_refuses_what_load_mnist_could_not_read():

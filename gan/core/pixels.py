@@ -15,7 +15,8 @@ def to_model_range(images: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """float [N, 1, 28, 28] (or [N, 28, 28]) in [-1, 1] -> uint8 numpy [N, 28, 28]."""
+    """float [N, 1, 28, 28] (or [N, 28, 28]) in [-1, 1] -> uint8 numpy [N, 28, 28], rounded in
+    the dtype it comes in (float64 for the Space's served pixels, gan.core.sampling.float64_copy)."""
     if images.dim() == 4:
         images = images.squeeze(1)
     return images.detach().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()

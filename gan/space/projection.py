@@ -16,7 +16,8 @@ handwriting. After StyleGAN2-ADA's projector.py, made small for a 64-d z and a C
    and noise added to z early on (scaled by its std, decaying quadratically) helps it leave a
    poor basin; the noise comes from a seeded generator.
 4. z is rounded to float16 (the recipe carries exactly these 64 numbers) and the
-   reconstruction is rendered from the rounded z: the recipe gives the same pixels.
+   reconstruction is rendered from the rounded z by the generator that renders recipes (the
+   Studio's float64 copy; the fit itself runs in float32): the recipe gives the same pixels.
 
 Deterministic: the same target gives the same z bit for bit (fixed starts, seeded noise, no
 global RNG), given the same torch build and thread count (float sums may be ordered
@@ -140,8 +141,11 @@ def schedule(t: float) -> tuple[float, float]:
     return LR * ramp, NOISE * max(0.0, 1.0 - t / NOISE_RAMP) ** 2
 
 
-def project(generator: Generator, classifier: Classifier, target: np.ndarray, *, steps: int | None = None) -> Projection:
-    """Fit (z, digit) so that G(z, digit) matches `target`, uint8 [28, 28] in MNIST polarity."""
+def project(generator: Generator, classifier: Classifier, target: np.ndarray, *, steps: int | None = None,
+            render: Generator | None = None) -> Projection:
+    """Fit (z, digit) so that G(z, digit) matches `target`, uint8 [28, 28] in MNIST polarity.
+    `render`: the generator that draws the reconstruction, the one a recipe's z is drawn with
+    (the Studio's float64 copy of `generator`); default `generator` itself."""
     steps = STEPS if steps is None else steps
     target = np.asarray(target, np.uint8)
     if target.shape != (28, 28):
@@ -177,7 +181,7 @@ def project(generator: Generator, classifier: Classifier, target: np.ndarray, *,
         final = _loss(generator, classifier, z16, labels_t, x_target, target_feats)
     best = int(final.argmin())
     zb, digit = z16[best], labels[best]
-    recon = images_from_latents(generator, zb[None], torch.tensor([digit]))[0]
+    recon = images_from_latents(generator if render is None else render, zb[None], torch.tensor([digit]))[0]
     feats, probs = read(classifier, to_unit(np.stack([target, recon])))
     figures = {
         "digit": digit,

@@ -19,7 +19,7 @@ import torch
 from gan.core.errors import ImageError, InputError, WeightsError
 from gan.core.models import Classifier, Discriminator, Generator, fold_batchnorm, freeze_spectral_norm
 from gan.core.pixels import to_model_range
-from gan.core.sampling import MAX_SEED, images_from_latents, latents_from_seeds, sample, truncate
+from gan.core.sampling import MAX_SEED, float64_copy, images_from_latents, latents_from_seeds, sample, truncate
 from gan.core.viz import grid
 from gan.core.weights import load_model, read_json, resolve_weights
 
@@ -133,13 +133,16 @@ class Studio:
         folder = resolve_weights(weights)
         assets.verify(folder)  # a training run's folder (runs/<name>) has no checksums: gan.space.assets says what stands in
         self.folder = folder
-        self.generator: Generator = fold_batchnorm(load_model(Generator, folder / "generator"))
+        self.generator: Generator = fold_batchnorm(load_model(Generator, folder / "generator"))  # float32: fits (projection, directions, calibration)
+        # Every served pixel comes from a float64 copy: a batch's float32 kernels differ by CPU and
+        # batch size; in float64 their difference, ~1e-15, never reaches a rounding boundary in practice.
+        self.generator64: Generator = float64_copy(self.generator)
         self.discriminator: Discriminator = freeze_spectral_norm(load_model(Discriminator, folder / "discriminator"))
         self.classifier: Classifier = fold_batchnorm(load_model(Classifier, assets.find(folder, "classifier")))
         dirs = assets.directions(folder, self.generator)
         self.digit_detector: DigitDetector = load_model(DigitDetector, assets.find(folder, "digit_detector"))
         self.slider_names: list[str] = list(dirs)
-        self.directions = torch.tensor([dirs[k] for k in self.slider_names])  # [K, z_dim]
+        self.directions = torch.tensor([dirs[k] for k in self.slider_names], dtype=torch.float64)  # [K, z_dim], as the float64 latents
         digits_path = assets.find(folder, "real_digits.npz")
         try:
             with np.load(digits_path, allow_pickle=False) as f:
@@ -184,21 +187,23 @@ class Studio:
             raise InputError(f"Recipe value z does not fit this generator: {e}.") from None
 
     def offset(self, sliders: dict[str, float]) -> torch.Tensor:
-        """The latent shift of the sliders: the sum of each direction times its value."""
-        return torch.tensor([sliders.get(k, 0.0) for k in self.slider_names]) @ self.directions
+        """The latent shift of the sliders, float64 [z_dim]: the sum of each direction times its
+        value (in float32 this small matmul's last bit can differ between CPUs)."""
+        return torch.tensor([sliders.get(k, 0.0) for k in self.slider_names], dtype=torch.float64) @ self.directions
 
     def generate(self, recipe: Recipe) -> np.ndarray:
-        """One digit, uint8 [28, 28]; the same recipe gives the same pixels. A projected latent
-        is truncated and offset exactly as a seed's is (psi=1 and no sliders: the fit itself)."""
+        """One digit, uint8 [28, 28]; the same recipe gives the same pixels, alone or in a batch
+        (float64, see __init__). A projected latent is truncated and offset exactly as a seed's
+        is (psi=1 and no sliders: the fit itself)."""
         if recipe.z:
-            z = truncate(self.latent(recipe.z), recipe.truncation) + self.offset(recipe.sliders)
-            return images_from_latents(self.generator, z, torch.tensor([recipe.digit]))[0]
-        return sample(self.generator, [recipe.seed], recipe.digit, truncation=recipe.truncation, offset=self.offset(recipe.sliders))[0]
+            z = truncate(self.latent(recipe.z).double(), recipe.truncation) + self.offset(recipe.sliders)
+            return images_from_latents(self.generator64, z, torch.tensor([recipe.digit]))[0]
+        return sample(self.generator64, [recipe.seed], recipe.digit, truncation=recipe.truncation, offset=self.offset(recipe.sliders))[0]
 
     def generate_many(self, digit_seed_pairs: list[tuple[int, int]], truncation: float = 1.0) -> np.ndarray:
         """Several (digit, seed) digits at once, uint8 [N, 28, 28]."""
         digits, seeds = zip(*digit_seed_pairs)
-        return sample(self.generator, seeds, list(digits), truncation=truncation)
+        return sample(self.generator64, seeds, list(digits), truncation=truncation)
 
     def seed_grid(self, first_seed: object, rows: object = 4, cols: object = 8, digit: object = None, truncation: object = 1.0) -> tuple[np.ndarray, list[int], list[int]]:
         """Consecutive seeds from first_seed, row-major; one digit for all cells, or (digit
@@ -219,7 +224,7 @@ class Studio:
             digits = [r % 10 for r in range(rows) for _ in range(cols)]
         else:
             digits = [as_int(digit, "digit", 0, 9)] * (rows * cols)
-        return sample(self.generator, seeds, digits, truncation=psi, batch_size=SERVE_BATCH), seeds, digits
+        return sample(self.generator64, seeds, digits, truncation=psi, batch_size=SERVE_BATCH), seeds, digits
 
     def interpolate(self, seed_a: object, seed_b: object, digit_a: object, digit_b: object, frames: object = 16, truncation: object = 1.0,
                     z_a: object = "") -> np.ndarray:
@@ -229,14 +234,14 @@ class Studio:
         n = as_int(frames, "frames", 2, MAX_FRAMES)
         seeds = [as_int(seed_a, "seed A", 0, MAX_SEED), as_int(seed_b, "seed B", 0, MAX_SEED)]
         da, db = as_int(digit_a, "digit A", 0, 9), as_int(digit_b, "digit B", 0, 9)
-        z = latents_from_seeds(seeds, self.generator.z_dim)
+        z = latents_from_seeds(seeds, self.generator.z_dim).double()  # exact; the walk is float64, as generate's latents
         if as_latent_code(z_a):
             z[0] = self.latent(str(z_a).strip())[0]
         za, zb = truncate(z, as_float(truncation, "truncation", *TRUNCATION_RANGE))
-        t = torch.linspace(0, 1, n)[:, None]
+        t = torch.linspace(0, 1, n, dtype=torch.float64)[:, None]
         z = slerp(za, zb, t)
         labels = (1 - t) * torch.nn.functional.one_hot(torch.tensor(da), 10) + t * torch.nn.functional.one_hot(torch.tensor(db), 10)
-        return images_from_latents(self.generator, z, labels, SERVE_BATCH)
+        return images_from_latents(self.generator64, z, labels, SERVE_BATCH)
 
     # -------------------------------------------------------------- score
 
@@ -259,7 +264,7 @@ class Studio:
         if problem:
             raise InputError(problem)
         with torch.enable_grad():  # callers may run under inference_mode; the fit needs gradients
-            return project(self.generator, self.classifier, digit)
+            return project(self.generator, self.classifier, digit, render=self.generator64)  # fit in float32, pixels as generate's
 
     def not_a_digit(self, digit: np.ndarray) -> str:
         """Why this 28x28 image cannot be projected as a digit, or '' if it can. The classifier
@@ -331,7 +336,7 @@ class Studio:
         """The image a game round showed, uint8 [28, 28], redrawn from what the round stored."""
         if is_real:
             return self.real_digits[real_index]
-        return sample(self.generator, [seed], digit, truncation=truncation)[0]
+        return sample(self.generator64, [seed], digit, truncation=truncation)[0]
 
 
 @dataclass(frozen=True)
