@@ -241,7 +241,7 @@ def build(studio: Studio) -> gr.Blocks:
         dice.click(None, None, seed, js="() => Math.floor(Math.random() * 4294967296)")
         gr.on([dice.click, seed.input], None, None, latent, js="() => ''")  # a new seed leaves a projected digit
         # While a projected digit is on show, the seed box says its number is not what is drawn.
-        latent.change(lambda z: gr.update(info=STEERING if z else None), latent, seed, api_visibility="private",
+        latent.change(lambda z: gr.update(info=STEERING if z else ""), latent, seed, api_visibility="private",
                       queue=False, show_progress="hidden")
         # A typed value outside its control's range is put back in range, in the page (no request).
         seed.change(None, seed, seed, js=clamp_js(0, MAX_SEED, whole=True), show_progress="hidden")

@@ -54,6 +54,8 @@ def test_draw_steer_and_slide(page: Page, studio):
     expect(recipe).to_have_value(re.compile(r"^digit=7&z=[A-Za-z0-9_-]{171}&psi=1$"))
     expect(output).not_to_have_attribute("src", before)
     expect(output).to_be_in_viewport()  # scrolled up to the steered digit (issue 35)
+    # The seed box says its number is not what is drawn now (issue 42), until a seed is rolled.
+    expect(page.locator("#seed")).to_contain_text("your own digit")
     fit_src = src(output)
     target = pixels(page, src(page.locator("#steer-target img")))
     fit = pixels(page, fit_src)
@@ -71,3 +73,8 @@ def test_draw_steer_and_slide(page: Page, studio):
     assert pixel_error(steered, target) < 0.15  # and is still the visitor's digit, steered
     assert studio.score(steered[None])[0]["digit"] == 7
     shoot(page, "steer_slant.png")
+
+    # A rolled seed leaves the projected digit: the seed box's note goes with it.
+    page.locator("#dice").click()
+    expect(recipe).to_have_value(re.compile(r"^digit=7&seed=\d+&psi=1&slant="))
+    expect(page.locator("#seed")).not_to_contain_text("your own digit")
