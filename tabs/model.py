@@ -9,10 +9,20 @@ from gan.space import ui
 from gan.space.human_eval import HumanEval, as_json
 from gan.space.studio import Studio
 
-# The reproduce commands wrap instead of running off a phone's screen.
-# A table's column names stay whole on a phone ("generator", not "gener / ator"): the rows' names wrap instead.
-CSS = """:is(#model-text, #verdict-text) :is(pre, code) { white-space: pre-wrap; overflow-wrap: break-word; }
-:is(#model-text, #verdict-text) th { white-space: nowrap; word-break: normal; }"""
+TEXTS = ":is(#model-text, #verdict-text, #human-eval-text)"
+# The commands (in their "details" folds) wrap instead of running off a phone's screen.
+# Tables never split a word (Gradio's Markdown sets `word-break: break-word` on tables, which let a
+# phone squeeze a column to one letter a line, "verdi/ct/mode/l"): a column is at least as wide
+# as its longest word, the first column a little wider, and a table too wide for the screen
+# scrolls inside its own box with its first column kept in view. The metrics table's column names
+# stay on one line ("generator", not "gener / ator"): its rows' names wrap instead.
+CSS = f"""{TEXTS} :is(pre, code) {{ white-space: pre-wrap; overflow-wrap: break-word; }}
+{TEXTS} table {{ display: block; max-width: 100%; overflow-x: auto; padding: 0; border: none; word-break: normal; overflow-wrap: normal; }}
+{TEXTS} :is(th, td) {{ word-break: normal; overflow-wrap: normal; hyphens: none; }}
+@media (max-width: 480px) {{ {TEXTS} :is(th, td) {{ padding: 6px 8px; }} }}
+{TEXTS} :is(th, td):first-child {{ position: sticky; left: 0; min-width: 6em; background: var(--background-fill-primary); }}
+#model-text th {{ white-space: nowrap; }}
+{TEXTS} summary {{ cursor: pointer; font-weight: 600; }}"""
 
 
 def build(studio: Studio, evaluation: HumanEval) -> gr.Blocks:

@@ -81,7 +81,7 @@ def test_several_uploads_give_a_table(client, fixture_digits, tmp_path):
     rows = table["data"]
     assert [r[0] for r in rows] == ["d1.png", "d2.png", "d3.png", "notes.png"]
     assert [r[2] for r in rows[:3]] == list(labels[1:4])
-    assert "not an image" in rows[3][1] and len(gallery) == 3
+    assert "not a picture we can open" in rows[3][1] and len(gallery) == 3
     assert read_png(seen).shape == (28, 28) and f"reads a **{labels[1]}**" in verdict  # the first one in full
     assert read_png(closest).shape == (28, 28) and read_png(steps).shape[1] > 28  # with its closest digit and its strip
 
@@ -105,7 +105,7 @@ def _bad_files(tmp, digit):
     rgba[..., 3] = np.asarray(scan_of(255 - digit))  # ink opaque black, paper fully transparent
     Image.fromarray(rgba).save(tmp / "transparent.png")
     return {
-        "renamed non-image": (tmp / "renamed.png", "not an image"),
+        "renamed non-image": (tmp / "renamed.png", "not a picture we can open"),
         "truncated PNG": (tmp / "truncated.png", "damaged or truncated"),
         "0-byte file": (tmp / "empty.png", "empty"),
         "decompression bomb": (decompression_bomb(tmp / "bomb.png"), "too large"),

@@ -87,7 +87,7 @@ def test_sixteen_bit_and_cmyk(studio, fixture_digits, tmp_path):
 
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
-    (b"%PDF-1.4 not an image at all", "not an image"),
+    (b"%PDF-1.4 not an image at all", "not a picture we can open"),
     (png_bytes(Image.new("L", (1, 1))), "at least"),
 ])
 def test_unusable_bytes_are_refused_clearly(data, message):

@@ -72,7 +72,8 @@ def open_image(source: str | Path | bytes | Image.Image) -> Image.Image:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageError(f"The image is too large to decode safely (limit {MAX_PIXELS // 1_000_000} megapixels).") from None
         except UnidentifiedImageError:
-            raise ImageError("This file is not an image PIL can read (PNG, JPEG, WebP, GIF or BMP).") from None
+            raise ImageError("This file is not a picture we can open: use a PNG, JPEG, WebP, GIF or BMP image "
+                             "(a photo or a screenshot of your digit will do).") from None
         except (OSError, SyntaxError, ValueError) as e:
             raise ImageError(f"The image file is damaged or truncated ({e}).") from None
     if min(img.size) < MIN_SIDE:
