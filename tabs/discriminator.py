@@ -38,31 +38,31 @@ def build(studio: Studio) -> gr.Blocks:
     examples = ui.example_files(studio)
 
     def judged(steps: Steps) -> tuple:
-        """One upload's outputs: what the models see, the closest digit this GAN can draw, the
-        verdict, the score chart (exact 28x28 images only: the chart is of those), the
-        preprocessing strip, and the scores."""
+        """One upload's outputs: what the models see, the closest digit this GAN can draw, its faint
+        grey pixels (exact 28x28 uploads only: elsewhere they are the resizing's), the verdict, the
+        score chart (exact uploads only: the chart is of those), the preprocessing strip, the scores."""
         result = studio.score_upload(steps)
         fit = studio.closest(steps.digit) if result["is_digit"] else None
         chart = ui.histogram_frame(studio.score_histogram, result["p_real"] if result.get("exact_28x28") else None)
-        return (steps.digit, None if fit is None else fit.reconstruction, ui.verdict_markdown(result, fit), chart,
-                ui.steps_strip(steps), result)
+        return (steps.digit, None if fit is None else fit.reconstruction, ui.evidence_picture(steps.digit, result),
+                ui.verdict_markdown(result, fit), chart, ui.steps_strip(steps), result)
 
     def refused(text: str) -> tuple:
         """The outputs for an input that cannot be judged: the reason where the verdict goes,
         every picture cleared (no error badge: the reason is the answer). The chart keeps its
         reference curves: emptying a plot throws in the page (Gradio 6.31, measured)."""
-        return None, None, text, ui.histogram_frame(studio.score_histogram, None), None
+        return None, None, None, text, ui.histogram_frame(studio.score_histogram, None), None
 
     @refuse
     def score(image):
         """Score one image file: the API's single-image scorer (a bad file is an API error)."""
-        seen, closest, text, chart, strip, result = judged(studio.load_upload_steps(image))
+        seen, closest, _, text, chart, strip, result = judged(studio.load_upload_steps(image))
         return seen, text, chart, result, strip, closest
 
     def score_one(data) -> tuple:
-        """An example or a drawing (file path or PNG bytes): the five verdict outputs."""
+        """An example or a drawing (file path or PNG bytes): the verdict's outputs (`one` below)."""
         try:
-            return judged(studio.load_upload_steps(data))[:5]
+            return judged(studio.load_upload_steps(data))[:6]
         except InputError as e:
             return refused(f"**{e}**")
 
@@ -88,7 +88,7 @@ def build(studio: Studio) -> gr.Blocks:
             digits.append((steps.digit, name))
             rows.append([name, s["outcome"] if s["is_digit"] else "not a digit", s["digit"] if s["is_digit"] else None,
                          s["p_real"] if s.get("exact_28x28") else None])
-            first = first or judged(steps)[:5]
+            first = first or judged(steps)[:6]
         return digits, rows, *(first or refused("**No usable image**: the table says why for each file."))
 
     def score_drawing(editor_value):
@@ -143,7 +143,7 @@ def build(studio: Studio) -> gr.Blocks:
                 table = gr.Dataframe(headers=["file", "verdict", "digit", "P(real)"], label="verdicts", interactive=False, wrap=True,
                                      elem_id="table")
 
-        one = [seen, closest, verdict, hist, steps_img]  # what every way in updates: nothing stale from the previous input
+        one = [seen, closest, evidence, verdict, hist, steps_img]  # what every way in updates: nothing stale from the previous input
         # Scoring an example or a drawing replaces the verdict: the previous uploads' gallery and table go too.
         clear_uploads = dict(fn=lambda: (None, None, None), inputs=None, outputs=[uploads, gallery, table], api_visibility="private")
         # "multiple": a click while the previous example is being judged runs after it (Gradio's default, "once",
@@ -156,7 +156,6 @@ def build(studio: Studio) -> gr.Blocks:
                          concurrency_limit=1, js=f"(drawing) => {{ ({SHOW_VERDICT})(); return [drawing]; }}").then(**clear_uploads)
         draw_tab.select(None, js=PICK_BRUSH)
         sketch.clear(None, js=PICK_BRUSH)
-        seen.change(ui.evidence_picture, seen, evidence, api_visibility="private")
         # The API's single-image scorer: client.predict(image=handle_file("digit.png"), api_name="/score").
         score_input = gr.File(visible=False)
         gr.Button(visible=False).click(score, score_input, [seen, verdict, hist, score_json, steps_img, closest], api_name="score",

@@ -2,8 +2,10 @@
 generated one; every round is stored (gan.space.human_eval) and everyone's answers so far
 are shown after each guess, in words first (HYPE∞ and the intervals explained). A second
 press after answering keeps the reveal and says the round is answered. The answer stays on
-the server (in the database and the session's state) until the guess; the image has no
-download button (the Discriminator tab would read the answer off the downloaded file)."""
+the server (in the database and the session's state) until the guess. The picture sent is the
+digit enlarged (gan.space.human_eval.game_picture: Lanczos to 250x250), never its exact 28x28
+pixels, so a saved copy scored on the Discriminator tab says "neither / can't tell" whatever its
+kind; it has no download button either."""
 
 from __future__ import annotations
 

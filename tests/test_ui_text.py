@@ -186,8 +186,7 @@ def test_a_drawing_verdict_says_first_in_plain_words_that_it_cannot_tell_and_sho
         assert hidden not in shown, f"{hidden!r} outside the details fold"
     assert "reads a **1**" in shown  # the digit read stays in view
     assert "P(real" in text and "near chance" in text  # the numbers are still there, in the fold
-    assert ui.evidence_picture(seen, text) is None  # no magenta picture beside "not readable"
-    assert ui.evidence_picture(seen) is not None  # (a caller that passes no verdict still gets one)
+    assert ui.evidence_picture(seen, result) is None  # no magenta picture beside "not readable"
 
 
 def test_an_exact_upload_keeps_its_evidence_in_view(studio):
@@ -196,7 +195,7 @@ def test_an_exact_upload_keeps_its_evidence_in_view(studio):
     text = ui.verdict_markdown(result)
     assert text.split("\n")[1].startswith("**This GAN drew it.**")
     assert "<details>" not in text and "**The evidence**" in text and "Faint grey pixels" in text
-    picture = ui.evidence_picture(seen, text)
+    picture = ui.evidence_picture(seen, result)
     assert picture is not None and picture.ndim == 3  # the digit, its faint grey pixels in magenta
 
 

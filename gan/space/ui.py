@@ -78,8 +78,7 @@ def training_curves(log_path: Path, points: int = 300) -> tuple[pd.DataFrame, pd
 
 
 NOT_A_DIGIT = "Not a digit: this does not look like a handwritten digit"
-# What every verdict on a resized or re-saved picture says first: the evidence is gone. Also the
-# sign, for evidence_picture, that the verdict beside it says its picture is not readable.
+# What every verdict on a resized or re-saved picture says first: the evidence is gone.
 TRACES_GONE = "which wipes out the faint traces that tell a real MNIST scan from this GAN's output"
 
 
@@ -145,11 +144,12 @@ def verdict_markdown(result: dict, fit=None) -> str:
     return "\n".join(lines + ["<details><summary>Details: the models and their numbers</summary>", "", why, "", *evidence, "", "</details>"])
 
 
-def evidence_picture(seen: np.ndarray | None, verdict: str | None = None) -> np.ndarray | None:
-    """The digit the detector saw (as Gradio hands it back: [28, 28] or [28, 28, 3]) with its
-    faint grey pixels marked (gan.space.verdict.evidence_image); None (no picture) when the
-    verdict beside it (`verdict`, verdict_markdown's text) says those pixels are not readable."""
-    if seen is None or (verdict and TRACES_GONE in verdict):
+def evidence_picture(seen: np.ndarray | None, result: dict | None = None) -> np.ndarray | None:
+    """The digit the detector saw ([28, 28], or [28, 28, 3] as Gradio hands it back) with its faint
+    grey pixels marked (gan.space.verdict.evidence_image); None (no picture) when its score
+    (`result`, Studio.score's) says the pixels did not arrive exactly as made: a resized or
+    re-saved picture's faint pixels are the resizing's, and the verdict beside it says so."""
+    if seen is None or (result is not None and not result.get("exact_28x28", False)):
         return None
     seen = np.asarray(seen)
     return evidence_image(seen[..., 0] if seen.ndim == 3 else seen)

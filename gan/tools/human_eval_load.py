@@ -53,6 +53,7 @@ if __name__ == "__main__":
 
 import httpx
 
+from gan.space.ui import ALREADY_ANSWERED  # noqa: E402
 from gan.space.human_eval import (
     DB_NAME,
     LIMITS_ENV,
@@ -166,7 +167,8 @@ class Game:
         self.tally.acknowledged[session].append((int(said_real), "real MNIST test digit" in reveal.split("\n")[0]))
         if rng.random() < TWICE_SHARE and self.restarts == restarts:
             again = (await self._call("game_fake" if said_real else "game_real", session))[0]
-            if again.startswith("### "):
+            # A refused second press shows the reveal again, with the note that the round is answered.
+            if again.startswith("### ") and ALREADY_ANSWERED not in again:
                 self.tally.twice_recorded += 1
             else:
                 self.tally.twice_refused += 1
