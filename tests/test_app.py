@@ -76,7 +76,7 @@ def test_several_uploads_give_a_table(client, fixture_digits, tmp_path):
     images, labels = fixture_digits
     files = [save(scan_of(images[i]), tmp_path / f"d{i}.png") for i in range(1, 4)]  # digit 0: see above
     (tmp_path / "notes.png").write_bytes(b"not an image")
-    gallery, table, seen, closest, verdict, _, steps = client.predict(files=[handle_file(str(f)) for f in files + [tmp_path / "notes.png"]],
+    gallery, table, seen, closest, evidence, verdict, _, steps = client.predict(files=[handle_file(str(f)) for f in files + [tmp_path / "notes.png"]],
                                                                       api_name="/score_files")
     rows = table["data"]
     assert [r[0] for r in rows] == ["d1.png", "d2.png", "d3.png", "notes.png"]
@@ -84,6 +84,7 @@ def test_several_uploads_give_a_table(client, fixture_digits, tmp_path):
     assert "not a picture we can open" in rows[3][1] and len(gallery) == 3
     assert read_png(seen).shape == (28, 28) and f"reads a **{labels[1]}**" in verdict  # the first one in full
     assert read_png(closest).shape == (28, 28) and read_png(steps).shape[1] > 28  # with its closest digit and its strip
+    assert evidence is None  # a scan is resized on its way: its faint pixels are the resizing's, no picture of them
 
 
 # ------------------------------------------------------------------------ hostile uploads

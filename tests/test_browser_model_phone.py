@@ -70,7 +70,7 @@ def check_tables(page) -> int:
 
 
 def check_plot(page, selector: str, smallest: float) -> None:
-    svg = page.locator(f"{selector} svg")
+    svg = page.locator(f"{selector} svg[role=img]")  # the plot, not a loading spinner's icon
     svg.scroll_into_view_if_needed()
     expect(svg).to_be_visible()
     texts = svg.evaluate(PLOT_TEXT)
