@@ -76,20 +76,22 @@ def build(studio: Studio) -> gr.Blocks:
         files = files or []
         if len(files) > MAX_FILES:
             return [], [], *refused(f"**At most {MAX_FILES} images at once; got {len(files)}.** Upload fewer.")
-        digits, rows, first = [], [], None
+        digits, rows, first, reasons = [], [], None, []
         for path in files:
             name = os.path.basename(path)
             try:
                 steps = studio.load_upload_steps(path)
             except InputError as e:
                 rows.append([name, str(e), None, None])
+                reasons.append(f"**{name}**: {e}")
                 continue
             s = studio.score_upload(steps)
             digits.append((steps.digit, name))
             rows.append([name, s["outcome"] if s["is_digit"] else "not a digit", s["digit"] if s["is_digit"] else None,
                          s["p_real"] if s.get("exact_28x28") else None])
             first = first or judged(steps)[:6]
-        return digits, rows, *(first or refused("**No usable image**: the table says why for each file."))
+        # No usable image: each file's reason where the verdict goes, in view, not only in the table far below.
+        return digits, rows, *(first or refused("\n\n".join(["### No usable image", *reasons])))
 
     def score_drawing(editor_value):
         """Score a Sketchpad drawing (dark strokes on white, handled like any upload). Never

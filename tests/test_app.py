@@ -221,3 +221,12 @@ def test_no_per_request_monitoring_summary(client):
         generate(client, digit=1, seed=seed)
     assert app.demo._queue.events_recorded >= 3  # the requests were counted...
     assert app.demo._queue.cached_event_analytics_summary == {"functions": {}}  # ...never summarised
+
+
+def test_an_unreadable_upload_says_why_where_the_verdict_goes(client, tmp_path):
+    """Only broken files: each one's reason is in the verdict (in view), not only in the table below."""
+    (tmp_path / "notes.png").write_bytes(b"not an image")
+    gallery, table, seen, closest, evidence, verdict, _, steps = client.predict(
+        files=[handle_file(str(tmp_path / "notes.png"))], api_name="/score_files")
+    assert verdict.startswith("### No usable image") and "**notes.png**: This file is not a picture we can open" in verdict
+    assert table["data"][0][0] == "notes.png" and seen is None and evidence is None
