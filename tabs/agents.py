@@ -24,6 +24,7 @@ import numpy as np
 
 from gan.core.directions import SLIDER_NAMES
 from gan.core.errors import InputError
+from gan.space.score import Score
 from gan.space.studio import Recipe, Studio
 
 from . import refuse
@@ -32,10 +33,10 @@ AGENT_TOOLS = ("generate_digit", "generate_grid", "score_digit", "project_digit"
 SCORE_KEYS = ("verdict", "why", "digit", "digit_confidence", "is_digit", "exact_28x28", "p_real", "faint_grey_pixels", "p_real_gan_d")
 
 
-def agent_scores(score: dict) -> str:
+def agent_scores(score: Score) -> str:
     """A Studio.score result as the JSON an agent reads: the page's verdict (gan.space.verdict.judge)
     and why, then the evidence."""
-    answer = {**score, "verdict": score.get("outcome")}
+    answer = {**score.as_json(), "verdict": score.outcome}
     return json.dumps({k: answer[k] for k in SCORE_KEYS if k in answer})
 
 
@@ -97,7 +98,7 @@ def build(studio: Studio) -> None:
         """
         if not image:
             raise InputError("Give the image of one digit to score.")
-        return agent_scores(studio.score_upload(studio.load_upload_steps(image)))
+        return agent_scores(studio.judge(image, fit=False).score)
 
     @refuse
     def project_digit(image: str) -> str:

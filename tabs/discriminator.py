@@ -10,7 +10,7 @@ import gradio as gr
 
 from gan.core.errors import InputError
 from gan.space import ui
-from gan.space.preprocess import Steps
+from gan.space.score import Judgement
 from gan.space.studio import Studio
 
 from . import PICK_BRUSH, refuse, titled_image
@@ -37,15 +37,14 @@ CSS = """#examples .grid-wrap { min-height: 0 !important; max-height: none !impo
 def build(studio: Studio) -> gr.Blocks:
     examples = ui.example_files(studio)
 
-    def judged(steps: Steps) -> tuple:
-        """One upload's outputs: what the models see, the closest digit this GAN can draw, its faint
-        grey pixels (exact 28x28 uploads only: elsewhere they are the resizing's), the verdict, the
-        score chart (exact uploads only: the chart is of those), the preprocessing strip, the scores."""
-        result = studio.score_upload(steps)
-        fit = studio.closest(steps.digit) if result["is_digit"] else None
-        chart = ui.histogram_frame(studio.score_histogram, result["p_real"] if result.get("exact_28x28") else None)
-        return (steps.digit, None if fit is None else fit.reconstruction, ui.evidence_picture(steps.digit, result),
-                ui.verdict_markdown(result, fit), chart, ui.steps_strip(steps), result)
+    def shown(j: Judgement) -> tuple:
+        """One judged upload's outputs (`one` below), then its score: what the models see, the
+        closest digit this GAN can draw, its faint grey pixels (exact 28x28 uploads only: elsewhere
+        they are the resizing's), the verdict, the score chart (exact uploads only: the chart is
+        of those), the preprocessing strip."""
+        chart = ui.histogram_frame(studio.score_histogram, j.score.p_real if j.score.exact_28x28 else None)
+        return (j.digit, None if j.closest is None else j.closest.reconstruction, ui.evidence_picture(j.digit, j.score),
+                ui.verdict_markdown(j.score, j.closest), chart, ui.steps_strip(j.steps), j.score)
 
     def refused(text: str) -> tuple:
         """The outputs for an input that cannot be judged: the reason where the verdict goes,
@@ -56,13 +55,13 @@ def build(studio: Studio) -> gr.Blocks:
     @refuse
     def score(image):
         """Score one image file: the API's single-image scorer (a bad file is an API error)."""
-        seen, closest, _, text, chart, strip, result = judged(studio.load_upload_steps(image))
-        return seen, text, chart, result, strip, closest
+        seen, closest, _, text, chart, strip, result = shown(studio.judge(image))
+        return seen, text, chart, result.as_json(), strip, closest
 
     def score_one(data) -> tuple:
         """An example or a drawing (file path or PNG bytes): the verdict's outputs (`one` below)."""
         try:
-            return judged(studio.load_upload_steps(data))[:6]
+            return shown(studio.judge(data))[:6]
         except InputError as e:
             return refused(f"**{e}**")
 
@@ -80,16 +79,16 @@ def build(studio: Studio) -> gr.Blocks:
         for path in files:
             name = os.path.basename(path)
             try:
-                steps = studio.load_upload_steps(path)
+                j = studio.judge(path, fit=first is None)  # the first usable one is shown in full
             except InputError as e:
                 rows.append([name, str(e), None, None])
                 reasons.append(f"**{name}**: {e}")
                 continue
-            s = studio.score_upload(steps)
-            digits.append((steps.digit, name))
-            rows.append([name, s["outcome"] if s["is_digit"] else "not a digit", s["digit"] if s["is_digit"] else None,
-                         s["p_real"] if s.get("exact_28x28") else None])
-            first = first or judged(steps)[:6]
+            s = j.score
+            digits.append((j.digit, name))
+            rows.append([name, s.outcome if s.is_digit else "not a digit", s.digit if s.is_digit else None,
+                         s.p_real if s.exact_28x28 else None])
+            first = first or shown(j)[:6]
         # No usable image: each file's reason where the verdict goes, in view, not only in the table far below.
         return digits, rows, *(first or refused("\n\n".join(["### No usable image", *reasons])))
 

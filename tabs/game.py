@@ -38,7 +38,7 @@ def play(evaluation: HumanEval, state: dict, said_real: bool, session: str) -> t
         text = f"{state['reveal']}\n\n{ui.ALREADY_ANSWERED}" if state.get("reveal") else answer.message
         return text, gr.update(), gr.update(), gr.update(), state
     is_real = bool(answer.round["is_real"])
-    right, machine_right = said_real == is_real, (state["verdict"]["p_real"] >= 0.5) == is_real
+    right, machine_right = said_real == is_real, (state["verdict"].p_real >= 0.5) == is_real
     reveal = ui.game_reveal(right, is_real, state["verdict"], answer.seconds, MIN_ANSWER_S)
     state = {**state, "played": state["played"] + 1, "right": state["right"] + right, "d_right": state["d_right"] + machine_right,
              "reveal": reveal}

@@ -71,7 +71,7 @@ def test_draw_steer_and_slide(page: Page, studio):
     steered = pixels(page, src(output))
     assert 0.005 < pixel_error(steered, fit)  # it moved
     assert pixel_error(steered, target) < 0.15  # and is still the visitor's digit, steered
-    assert studio.score(steered[None])[0]["digit"] == 7
+    assert studio.score(steered[None])[0].digit == 7
     shoot(page, "steer_slant.png")
 
     # A rolled seed leaves the projected digit: the seed box's note goes with it.

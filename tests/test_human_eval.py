@@ -75,7 +75,7 @@ def test_a_round_is_stored_when_shown_and_completed_by_its_answer(studio, evalua
     redrawn = studio.game_image(bool(row["is_real"]), row["digit"], row["real_index"], row["seed"], row["truncation"] or 1.0)
     assert np.array_equal(he.game_picture(redrawn), shown.image)
     scores = studio.score(redrawn[None])[0]
-    assert (row["verdict_p_real"], row["gan_d_p_real"]) == (scores["p_real"], scores["p_real_gan_d"])
+    assert (row["verdict_p_real"], row["gan_d_p_real"]) == (scores.p_real, scores.p_real_gan_d)
     assert (row["real_index"] is None) == (row["seed"] is not None)
 
     clock.t += 2.5
@@ -275,7 +275,7 @@ def test_a_database_of_the_first_schema_is_migrated_and_its_rounds_scored(studio
     for row in migrated:
         image = studio.game_image(bool(row["is_real"]), row["digit"], row["real_index"], row["seed"], row["truncation"] or 1.0)
         scores = studio.score(image[None])[0]
-        assert (row["verdict_p_real"], row["gan_d_p_real"]) == (scores["p_real"], scores["p_real_gan_d"])
+        assert (row["verdict_p_real"], row["gan_d_p_real"]) == (scores.p_real, scores.p_real_gan_d)
     assert evaluation.figures()["answered"] == len(v1_rows)
 
 
@@ -429,8 +429,8 @@ def test_a_saved_game_picture_scored_on_the_discriminator_tab_cannot_tell(studio
         for shown in rounds:
             result = studio.score_upload(studio.load_upload_steps(served_png(shown.image)))
             kind = "real" if is_real else "generated"
-            assert result["outcome"] == NEITHER, f"a {kind} digit's picture was judged {result['outcome']!r}: {result['why']}"
-            assert not result["exact_28x28"], f"a {kind} digit's picture reached the verdict as an exact 28x28 digit"
+            assert result.outcome == NEITHER, f"a {kind} digit's picture was judged {result.outcome!r}: {result.why}"
+            assert not result.exact_28x28, f"a {kind} digit's picture reached the verdict as an exact 28x28 digit"
 
 
 def test_real_and_generated_pictures_are_files_of_one_kind(rounds_of_each_kind):

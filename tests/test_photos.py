@@ -24,7 +24,7 @@ def test_photo_like_digits_read_right_in_every_condition(studio, fixture_digits)
     cases = photo_cases(images, labels, n_per_condition=6, seed=1)  # another seed than the README's figures
     right = {c: 0 for c in CONDITIONS}
     for case in cases:
-        right[case.condition] += read(studio, case.jpeg)["digit"] == case.label
+        right[case.condition] += read(studio, case.jpeg).digit == case.label
     assert sum(right.values()) >= 0.95 * len(cases), right
     assert min(right.values()) >= 5, right  # at least 5 of 6 in the hardest condition
 
@@ -52,7 +52,7 @@ def gradient_paper(w: int, h: int, top: tuple, bottom: tuple) -> Image.Image:
 def test_thick_marker_seven_on_gradient_paper(studio):
     img = gradient_paper(1200, 900, (235, 225, 200), (120, 110, 95))
     ImageDraw.Draw(img).line([(420, 250), (760, 250), (520, 720)], fill=(20, 20, 30), width=55, joint="curve")
-    assert read(studio, jpeg(img.filter(ImageFilter.GaussianBlur(2))))["digit"] == 7
+    assert read(studio, jpeg(img.filter(ImageFilter.GaussianBlur(2)))).digit == 7
 
 
 def test_chalk_four_on_a_blackboard(studio):
@@ -60,7 +60,7 @@ def test_chalk_four_on_a_blackboard(studio):
     draw = ImageDraw.Draw(img)
     draw.line([(380, 120), (300, 330), (470, 330)], fill=(225, 225, 215), width=16, joint="curve")
     draw.line([(430, 200), (430, 480)], fill=(225, 225, 215), width=16)
-    assert read(studio, jpeg(img))["digit"] == 4
+    assert read(studio, jpeg(img)).digit == 4
 
 
 def test_red_pen_one_on_notebook_paper_with_a_margin(studio):
@@ -70,7 +70,7 @@ def test_red_pen_one_on_notebook_paper_with_a_margin(studio):
         draw.line([(0, y), (900, y + 6)], fill=(150, 180, 230), width=3)  # ruled, slightly turned
     draw.line([(110, 0), (110, 1200)], fill=(230, 120, 120), width=3)  # the margin
     draw.line([(520, 400), (560, 370), (540, 640)], fill=(200, 30, 40), width=9, joint="curve")
-    assert read(studio, jpeg(img))["digit"] == 1
+    assert read(studio, jpeg(img)).digit == 1
 
 
 def test_small_zero_in_a_corner_with_a_shadow(studio):
@@ -79,7 +79,7 @@ def test_small_zero_in_a_corner_with_a_shadow(studio):
     shade = np.ones((1500, 2000, 1), np.float32)
     shade[:, :900] = 0.55  # a phone's shadow over the left of the page
     img = Image.fromarray((np.asarray(img) * shade).astype(np.uint8))
-    assert read(studio, jpeg(img))["digit"] == 0
+    assert read(studio, jpeg(img)).digit == 0
 
 
 def test_mnist_upload_keeps_its_pixels(studio, fixture_digits, tmp_path):
@@ -111,13 +111,13 @@ def test_steps_are_returned_for_a_photo(fixture_digits):
 
 def test_real_mnist_digits_are_digits(studio, fixture_digits):
     images, _ = fixture_digits
-    flagged = sum(not r["is_digit"] for r in studio.score(images))
+    flagged = sum(not r.is_digit for r in studio.score(images))
     assert flagged <= 0.01 * len(images)
 
 
 def test_generated_digits_are_digits(studio):
     digits = studio.generate_many([(d, s) for d in range(10) for s in range(20)])
-    assert sum(not r["is_digit"] for r in studio.score(digits)) <= 4
+    assert sum(not r.is_digit for r in studio.score(digits)) <= 4
 
 
 def test_nondigit_splits_differ_in_kind():
@@ -131,7 +131,7 @@ def test_nondigit_splits_differ_in_kind():
 
 def flagged(studio, data: bytes) -> bool:
     try:
-        return not read(studio, data)["is_digit"]
+        return not read(studio, data).is_digit
     except Exception as e:  # preprocessing found nothing that stands out: not a digit either
         assert "No digit found" in str(e)
         return True
@@ -154,8 +154,8 @@ def test_scanned_real_digits_are_rarely_flagged(studio, fixture_digits):
         scan_of(digit).save(buf, format="PNG")
         uploads.append(studio.load_upload(buf.getvalue()))
     results = studio.score(np.stack(uploads))
-    assert np.mean([not r["is_digit"] for r in results]) <= 0.015
-    assert np.mean([r["digit"] == y for r, y in zip(results, labels)]) >= 0.98
+    assert np.mean([not r.is_digit for r in results]) <= 0.015
+    assert np.mean([r.digit == y for r, y in zip(results, labels)]) >= 0.98
 
 
 def test_noise_is_not_read_as_a_digit(studio):
@@ -218,8 +218,12 @@ def test_api_says_plainly_when_it_is_not_a_digit(client, tmp_path):
 
 
 def test_verdict_names_no_digit_for_a_non_digit():
+    from dataclasses import replace
+
+    from gan.space.score import Score
     from gan.space.ui import verdict_markdown
 
-    text = verdict_markdown({"p_real": 0.7, "digit": 8, "digit_confidence": 1.0, "is_digit": False})
+    no_digit = Score(p_real=0.7, p_real_gan_d=0.5, gan_d_logit=0.0, digit=8, digit_confidence=1.0, is_digit=False)
+    text = verdict_markdown(no_digit)
     assert NOT_A_DIGIT in text and "**8**" not in text
-    assert "**8**" in verdict_markdown({"p_real": 0.7, "digit": 8, "digit_confidence": 1.0, "is_digit": True})
+    assert "**8**" in verdict_markdown(replace(no_digit, is_digit=True))

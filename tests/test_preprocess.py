@@ -11,7 +11,7 @@ from images import draw_stroke_digit_one, exif_rotated_jpeg, photo_of, png_bytes
 
 
 def read_digit(studio, image: np.ndarray) -> int:
-    return studio.score(image[None])[0]["digit"]
+    return studio.score(image[None])[0].digit
 
 
 def test_mnist_digit_passes_through_nearly_unchanged(fixture_digits):

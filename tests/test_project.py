@@ -57,7 +57,7 @@ def test_truncation_sliders_and_interpolation_act_on_a_projection(studio, projec
     typical = studio.generate(studio.recipe(4, 0, 0.5, z=projection.code))
     assert thicker.astype(int).sum() > fit.astype(int).sum()  # more ink
     assert 0.01 < pixel_error(thicker, fit) < 0.2 and 0.01 < pixel_error(typical, fit) < 0.2  # changed, still this digit
-    assert studio.score(thicker[None])[0]["digit"] == 4
+    assert studio.score(thicker[None])[0].digit == 4
     frames = studio.interpolate(0, 7, 4, 9, 8, 1.0, z_a=projection.code)
     assert pixel_error(frames[0], fit) < 0.005  # starts at the projection (slerp at t=0, up to rounding)
     assert np.array_equal(frames[-1], studio.generate(studio.recipe(9, 7)))

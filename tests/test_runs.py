@@ -51,7 +51,7 @@ def test_the_studio_serves_a_run_folder_as_it_is(trained_run, caplog):
     assert digit.shape == (28, 28) and digit.dtype == np.uint8
     assert not np.array_equal(digit, studio.generate(studio.recipe(3, 42)))  # the fitted slider moves the digit
     score = studio.score(studio.real_digits[:2])[0]
-    assert 0 <= score["p_real"] <= 1 and 0 <= score["digit"] <= 9
+    assert 0 <= score.p_real <= 1 and 0 <= score.digit <= 9
     hist = studio.score_histogram
     assert len(hist["edges"]) == 21 and sum(hist["real"]) == pytest.approx(1, abs=1e-3)
 

@@ -42,7 +42,7 @@ def test_a_drawing_that_touches_the_canvas_edge_is_read_whole(studio):
     ImageDraw.Draw(canvas).ellipse((-10, 20, 290, 260), outline=0, width=45)  # clipped by the canvas: its sides lie on the edges
     drawing = ui.drawn_image({"composite": np.asarray(canvas)})
     result = studio.score(studio.load_upload(ui.png_bytes(drawing))[None])[0]
-    assert result["digit"] == 0 and result["is_digit"]
+    assert result.digit == 0 and result.is_digit
 
 
 def test_training_curves_cover_the_whole_log(studio):
@@ -139,7 +139,10 @@ def test_the_model_tab_and_the_game_name_techniques_only_after_plain_words(studi
     figures = figures_after(studio, tmp_path, [True, False, True, False, True])
     from gan.space.human_eval import MIN_ANSWER_S
 
-    verdict = {"p_real": 0.03, "p_real_gan_d": 0.51, "faint_grey_pixels": 41}
+    from gan.space.score import Score
+
+    verdict = Score(p_real=0.03, p_real_gan_d=0.51, gan_d_logit=0.0, digit=3, digit_confidence=0.99, is_digit=True,
+                    faint_grey_pixels=41)
     texts = {"model": ui.model_markdown(studio), "verdict model": ui.verdict_model_markdown(studio),
              "human eval": ui.human_eval_markdown(figures), "game figures": ui.human_eval_summary(figures),
              "game reveal": ui.game_reveal(True, False, verdict, 2.0, MIN_ANSWER_S)}
@@ -175,7 +178,7 @@ def test_each_model_tab_section_starts_in_plain_words(studio, tmp_path):
 
 def test_a_drawing_verdict_says_first_in_plain_words_that_it_cannot_tell_and_shows_no_fingerprint(studio):
     result, seen = drawing_result(studio, exact=False)
-    assert not result["exact_28x28"]
+    assert not result.exact_28x28
     text = ui.verdict_markdown(result)
     headline, meaning = text.split("\n")[:2]
     assert headline == "### Neither / can't tell"
@@ -191,7 +194,7 @@ def test_a_drawing_verdict_says_first_in_plain_words_that_it_cannot_tell_and_sho
 
 def test_an_exact_upload_keeps_its_evidence_in_view(studio):
     result, seen = drawing_result(studio, exact=True)
-    assert result["exact_28x28"] and result["outcome"] == "made by this GAN"
+    assert result.exact_28x28 and result.outcome == "made by this GAN"
     text = ui.verdict_markdown(result)
     assert text.split("\n")[1].startswith("**This GAN drew it.**")
     assert "<details>" not in text and "**The evidence**" in text and "Faint grey pixels" in text

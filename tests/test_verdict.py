@@ -71,7 +71,7 @@ def test_evidence_image_marks_exactly_the_faint_grey_pixels(studio):
     assert image.shape == (112, 112, 3)
     magenta = (image == (255, 0, 200)).all(2)[::4, ::4]
     assert sorted(zip(*np.nonzero(magenta))) == sorted(faint)
-    assert studio.score(digit[None])[0]["faint_grey_pixels"] == len(faint)
+    assert studio.score(digit[None])[0].faint_grey_pixels == len(faint)
 
 
 def test_a_resampled_upload_is_flagged_as_such(studio, fixture_digits, tmp_path):
@@ -81,9 +81,9 @@ def test_a_resampled_upload_is_flagged_as_such(studio, fixture_digits, tmp_path)
 
     images, _ = fixture_digits
     results = [studio.score_upload(studio.load_upload_steps(save(scan_of(images[i]), tmp_path / f"scan{i}.png"))) for i in range(10)]
-    assert sum(r["p_pixels_intact"] < 0.5 for r in results) >= 8
-    assert all(r["outcome"] == NEITHER and not r["exact_28x28"] for r in results)
-    assert all(0.2 < r["p_real"] < 0.8 for r in results)
+    assert sum(r.p_pixels_intact < 0.5 for r in results) >= 8
+    assert all(r.outcome == NEITHER and not r.exact_28x28 for r in results)
+    assert all(0.2 < r.p_real < 0.8 for r in results)
 
 
 # ---------------------------------------------------------------------------- the three outcomes
@@ -108,7 +108,7 @@ def test_a_vertical_stroke_is_never_called_generated(studio, length, width, slan
     from gan.space.verdict import GENERATED
 
     result = judged(studio, stroke(280, length, width, slant))
-    assert result["outcome"] != GENERATED
+    assert result.outcome != GENERATED
     assert "made by this GAN" not in ui_text(result).split("\n")[0]  # the headline
 
 
@@ -128,9 +128,9 @@ def test_drawn_digits_and_photos_are_never_called_generated_and_are_read(studio,
     cases += [(c.jpeg, c.label) for c in photo_cases(images, labels, 1, seed=3)]
     results = [judged(studio, data) for data, _ in cases]
     assert len(cases) == 4 * len(KINDS) + 12
-    assert not any(r["outcome"] == GENERATED for r in results)
-    assert all(r["outcome"] == NEITHER for r in results)
-    assert np.mean([r["digit"] == y for r, (_, y) in zip(results, cases)]) >= 0.9
+    assert not any(r.outcome == GENERATED for r in results)
+    assert all(r.outcome == NEITHER for r in results)
+    assert np.mean([r.digit == y for r, (_, y) in zip(results, cases)]) >= 0.9
 
 
 def test_a_person_made_28x28_image_is_rarely_called_generated(studio, fixture_digits):
@@ -147,8 +147,8 @@ def test_a_person_made_28x28_image_is_rarely_called_generated(studio, fixture_di
         made += [255 - np.asarray(small.resize((28, 28), resample)) for resample in (Image.NEAREST, Image.BOX, Image.BILINEAR, Image.LANCZOS)]
     made += [np.where(images[:20] > 127, 255, 0).astype(np.uint8)[i] for i in range(20)]  # MNIST digits made binary
     results = studio.score(np.stack(made))
-    assert np.mean([r["outcome"] == GENERATED for r in results]) <= 0.05, [r["why"] for r in results if r["outcome"] == GENERATED]
-    assert np.mean([r["outcome"] == REAL for r in results]) < 0.2
+    assert np.mean([r.outcome == GENERATED for r in results]) <= 0.05, [r.why for r in results if r.outcome == GENERATED]
+    assert np.mean([r.outcome == REAL for r in results]) < 0.2
 
 
 def test_each_outcome_appears_for_the_inputs_that_should_produce_it(studio, fixture_digits, tmp_path):
@@ -158,32 +158,36 @@ def test_each_outcome_appears_for_the_inputs_that_should_produce_it(studio, fixt
     fake = studio.generate_many([(d, 6_000_000 + d) for d in range(10)])
     real = [judged(studio, save(Image.fromarray(d), tmp_path / f"real{i}.png")) for i, d in enumerate(images[:10])]
     made = [judged(studio, save(Image.fromarray(255 - d), tmp_path / f"fake{i}.png")) for i, d in enumerate(fake)]
-    assert all(r["outcome"] == REAL for r in real), [r["why"] for r in real]
-    assert all(r["outcome"] == GENERATED for r in made), [r["why"] for r in made]
+    assert all(r.outcome == REAL for r in real), [r.why for r in real]
+    assert all(r.outcome == GENERATED for r in made), [r.why for r in made]
     resized = judged(studio, save(Image.fromarray(255 - fake[3]).resize((140, 140), Image.BICUBIC), tmp_path / "resized.png"))
-    assert resized["outcome"] == NEITHER and "resized" in resized["why"]
+    assert resized.outcome == NEITHER and "resized" in resized.why
     jpeg = judged(studio, save(Image.fromarray(fake[4]), tmp_path / "fake.jpg", quality=80))
-    assert jpeg["outcome"] == NEITHER and "can't tell" in jpeg["why"]
+    assert jpeg.outcome == NEITHER and "can't tell" in jpeg.why
 
 
 def test_the_judgement_needs_the_fingerprint_and_the_layout(studio, fixture_digits):
+    from dataclasses import replace
+
+    from gan.space.score import Score
     from gan.space.verdict import GENERATED, NEITHER, REAL, judge
 
     made = studio.generate_many([(3, 6_100_000)])[0]
     real = fixture_digits[0][0]
     small = np.zeros((28, 28), np.uint8)  # the same digit drawn at half the size, off-centre: not laid out as MNIST's
     small[2:16, 2:16] = np.asarray(Image.fromarray(made).resize((14, 14), Image.BILINEAR))
-    base = {"is_digit": True, "p_pixels_intact": 0.99, "faint_grey_pixels": 30, "p_real": 0.01}
+    base = Score(p_real=0.01, p_real_gan_d=0.5, gan_d_logit=0.0, digit=3, digit_confidence=0.99, is_digit=True,
+                 p_pixels_intact=0.99, faint_grey_pixels=30)
     assert judge(base, exact=True, digit=made)[0] == GENERATED
-    assert judge({**base, "faint_grey_pixels": 0}, exact=True, digit=made)[0] == NEITHER  # no fingerprint, no "generated"
+    assert judge(replace(base, faint_grey_pixels=0), exact=True, digit=made)[0] == NEITHER  # no fingerprint, no "generated"
     assert judge(base, exact=True, digit=small)[0] == NEITHER  # not the generator's layout
     assert judge(base, exact=False, digit=made)[0] == NEITHER  # resampled: never "generated"
-    assert judge({**base, "p_pixels_intact": 0.1}, exact=True, digit=made)[0] == NEITHER
-    sure_real = {**base, "p_real": 0.97, "faint_grey_pixels": 2}
+    assert judge(replace(base, p_pixels_intact=0.1), exact=True, digit=made)[0] == NEITHER
+    sure_real = replace(base, p_real=0.97, faint_grey_pixels=2)
     assert judge(sure_real, exact=True, digit=real)[0] == REAL
     assert judge(sure_real, exact=True, digit=small)[0] == NEITHER  # not laid out as MNIST's digits are
-    assert judge({**sure_real, "p_real": 0.5}, exact=True, digit=real)[0] == NEITHER
-    assert judge({**sure_real, "is_digit": False}, exact=True, digit=real)[0] == NEITHER
+    assert judge(replace(sure_real, p_real=0.5), exact=True, digit=real)[0] == NEITHER
+    assert judge(replace(sure_real, is_digit=False), exact=True, digit=real)[0] == NEITHER
 
 def test_examples_captions_agree_with_their_verdicts(studio):
     from gan.space.ui import example_files
@@ -194,8 +198,8 @@ def test_examples_captions_agree_with_their_verdicts(studio):
     assert len({caption for _, caption in examples}) == 4
     for path, caption in examples:
         result = judged(studio, path)
-        assert result["outcome"] == next(v for k, v in expected.items() if k in caption), (caption, result["why"])
-        assert result["is_digit"] == ("not a digit" not in caption), caption
+        assert result.outcome == next(v for k, v in expected.items() if k in caption), (caption, result.why)
+        assert result.is_digit == ("not a digit" not in caption), caption
 
 
 def test_api_score_returns_the_judgement_and_the_closest_digit(client, fixture_digits, tmp_path):
@@ -246,3 +250,29 @@ def test_the_ship_step_retrains_the_verdict_for_each_new_generator():
     # and the digit detector, whose digits include the generator's: removed with the old model, retrained, checksummed
     assert ship.STEPS.index(ship.copy_run) < ship.STEPS.index(ship.digit_detector) < ship.STEPS.index(ship.checksums)
     assert "train" in ship.digit_detector.__code__.co_names and "digit_detector" in ship.copy_run.__code__.co_consts
+
+
+def test_an_upload_is_scored_once_and_fitted_once(studio, fixture_digits, tmp_path, monkeypatch):
+    """Studio.judge: one score and one projection per upload (its projection reuses the score's
+    is_digit instead of scoring again)."""
+    import gan.space.studio as studio_module
+
+    calls = {"score": 0, "project": 0}
+    score, project = studio.score, studio_module.project
+
+    def counted_score(*args, **kwargs):
+        calls["score"] += 1
+        return score(*args, **kwargs)
+
+    def counted_project(*args, **kwargs):
+        calls["project"] += 1
+        return project(*args, **kwargs)
+
+    monkeypatch.setattr(studio, "score", counted_score)
+    monkeypatch.setattr(studio_module, "project", counted_project)
+    judgement = studio.judge(save(scan_of(fixture_digits[0][1]), tmp_path / "scan.png"))
+    assert calls == {"score": 1, "project": 1}
+    assert judgement.score.is_digit and judgement.closest is not None and judgement.digit.shape == (28, 28)
+    calls.update(score=0, project=0)
+    studio.judge(save(scan_of(fixture_digits[0][1]), tmp_path / "scan2.png"), fit=False)
+    assert calls == {"score": 1, "project": 0}

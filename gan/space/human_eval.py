@@ -37,6 +37,7 @@ from gan.core.weights import CHECKOUT, sha256
 if TYPE_CHECKING:
     import numpy as np
 
+    from .score import Score
     from .studio import Studio
 
 log = logging.getLogger(__name__)
@@ -491,7 +492,7 @@ class Shown:
 
     id: str
     image: np.ndarray
-    verdict: dict
+    verdict: Score  # the machines' scores of the round's 28x28 digit (gan/space/score.py)
 
 
 @dataclass
@@ -537,9 +538,9 @@ class HumanEval:
         log.info("scored %d stored rounds with the verdict model and the GAN's discriminator", len(rows))
         return len(rows)
 
-    def machine_scores(self, verdict: dict) -> tuple[float | None, float]:
+    def machine_scores(self, verdict: Score) -> tuple[float | None, float]:
         """(the verdict model's P(real) or None without one, the GAN's own D's)."""
-        return (verdict["p_real"] if self.studio.verdict is not None else None), verdict["p_real_gan_d"]
+        return (verdict.p_real if self.studio.verdict is not None else None), verdict.p_real_gan_d
 
     def show(self, session: str, address: str, rng: np.random.Generator | None = None) -> Shown | str:
         """A new round for this session, stored before it is returned; or why not (rate limit)."""

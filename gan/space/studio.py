@@ -7,6 +7,7 @@ arguments and raises `InputError` with a message fit to show the visitor.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from . import assets
 from .detector import DigitDetector, looks_like_digit
 from .preprocess import Steps, open_image, preprocess
 from .projection import Projection, decode_latent, project
+from .score import Judgement, Score
 from .verdict import Verdict, judge
 
 SLIDER_RANGE = 3.0
@@ -256,38 +258,36 @@ class Studio:
         except ImageError as e:
             raise InputError(str(e)) from None
 
-    def project(self, digit: np.ndarray) -> Projection:
+    def project(self, digit: np.ndarray, score: "Score | None" = None) -> Projection:
         """A 28x28 digit (as load_upload gives it) -> its projection into G's latent space.
         Refuses what is not a digit: the projection would fit it anyway, and steering a
-        scribble as if it were a 7 would mislead."""
-        problem = self.not_a_digit(digit)
+        scribble as if it were a 7 would mislead. `score`, the digit's own if the caller has it,
+        saves scoring it again."""
+        problem = self.not_a_digit(digit, score)
         if problem:
             raise InputError(problem)
         with torch.enable_grad():  # callers may run under inference_mode; the fit needs gradients
-            return project(self.generator, self.classifier, digit, render=self.generator64)  # fit in float32, pixels as generate's
+            return project(self.generator, self.classifier, digit, render=self.generator64)
 
-    def not_a_digit(self, digit: np.ndarray) -> str:
+    def not_a_digit(self, digit: np.ndarray, score: "Score | None" = None) -> str:
         """Why this 28x28 image cannot be projected as a digit, or '' if it can. The classifier
         reads any image as some digit (noise as an 8, 98% sure): the judge is `is_digit`
-        (gan.space.detector), the same one /score reports."""
+        (gan.space.detector), the same one /score reports (`score`: the digit's, if known)."""
         digit = np.asarray(digit, np.uint8)
         if int(digit.max()) < 64:
             return "No digit found: the image is blank."
-        if not self.score(digit[None])[0]["is_digit"]:
+        if not (score or self.score(digit[None])[0]).is_digit:
             return ("This does not look like a handwritten digit, so there is nothing to steer. "
                     "Upload or draw one digit, dark on light or light on dark.")
         return ""
 
     @torch.inference_mode()
-    def score(self, digits: np.ndarray, exact: bool | list[bool] = True) -> list[dict]:
-        """uint8 [N, 28, 28] (MNIST polarity) -> per image: `p_real` from the verdict model
-        (gan/space/verdict.py) with its evidence (`p_pixels_intact`, `faint_grey_pixels`, the
-        histogram's and the CNN's shares of its logit), `p_real_gan_d` (calibrated) and
-        `gan_d_logit` from the GAN's own D's label-free head, the classifier's digit guess,
-        `is_digit`: whether the image looks like a handwritten digit at all (gan.space.detector),
-        and the judgement: `outcome` (verdict.REAL, GENERATED or NEITHER), `why`, and `exact_28x28`.
-        `exact`: whether each image reached us pixel-exact (an upload's Steps.passthrough; True
-        for arrays handed over directly): only then can its origin show in its pixels."""
+    def score(self, digits: np.ndarray, exact: bool | list[bool] = True) -> list[Score]:
+        """uint8 [N, 28, 28] (MNIST polarity) -> a Score per image (gan/space/score.py): the verdict
+        model's p_real with its evidence, the GAN's own D's, the classifier's digit, whether it is
+        a digit at all, and the judgement. `exact`: whether each image reached us pixel-exact (an
+        upload's Steps.passthrough; True for arrays handed over directly): only then can its
+        origin show in its pixels."""
         digits = np.array(digits, np.uint8)  # a writable copy: torch.from_numpy warns on the read-only arrays callers may pass
         exact = [exact] * len(digits) if isinstance(exact, bool) else list(exact)
         x = to_model_range(digits)
@@ -298,26 +298,32 @@ class Studio:
         conf, digit = probs.max(1)
         is_digit = looks_like_digit(self.digit_detector, digits)
         verdicts = self.verdict.explain(digits, [not e for e in exact]) if self.verdict is not None else [{"p_real": round(float(p), 4)} for p in p_gan_d]
-        results = [{**v, "p_real_gan_d": round(float(p), 4), "gan_d_logit": round(float(l), 4), "digit": int(d), "digit_confidence": round(float(c), 4),
-                    "is_digit": bool(k)} for v, p, d, c, l, k in zip(verdicts, p_gan_d, digit, conf, logits, is_digit)]
-        if self.verdict is not None:  # (a training run has no verdict model yet: p_real is its D's, and no judgement is made)
-            for r, d, e in zip(results, digits, exact):
-                r["exact_28x28"] = bool(e)
-                r["outcome"], r["why"] = judge(r, e, d)
-        return results
+        scores = []
+        for v, p, d, c, l, k, image, e in zip(verdicts, p_gan_d, digit, conf, logits, is_digit, digits, exact):
+            score = Score(**v, p_real_gan_d=round(float(p), 4), gan_d_logit=round(float(l), 4), digit=int(d),
+                          digit_confidence=round(float(c), 4), is_digit=bool(k))
+            if self.verdict is not None:  # (a training run has no verdict model yet: p_real is its D's, and no judgement is made)
+                outcome, why = judge(score, bool(e), image)
+                score = dataclasses.replace(score, exact_28x28=bool(e), outcome=outcome, why=why)
+            scores.append(score)
+        return scores
 
-    def score_upload(self, steps: Steps) -> dict:
-        """One preprocessed upload's score (see `score`), judged with what preprocessing knows:
-        whether its pixels arrived exactly as they were made."""
+    def score_upload(self, steps: Steps) -> Score:
+        """One preprocessed upload's score, judged with what preprocessing knows: whether its
+        pixels arrived exactly as they were made."""
         return self.score(steps.digit[None], exact=steps.passthrough)[0]
 
-    def closest(self, digit: np.ndarray) -> Projection | None:
-        """The closest digit this generator can draw to a 28x28 digit (its projection), or None
-        for what is not a digit."""
+    def judge(self, upload: str | Path | bytes, fit: bool = True) -> Judgement:
+        """One upload judged once: preprocessed (InputError if unusable), scored, and (`fit`)
+        fitted: the closest digit the generator can draw, for a digit only. What the Discriminator
+        tab, /score and the batch table render."""
+        steps = self.load_upload_steps(upload)
+        score = self.score_upload(steps)
         try:
-            return self.project(digit)
-        except InputError:
-            return None
+            closest = self.project(steps.digit, score) if fit and score.is_digit else None
+        except InputError:  # a blank image: nothing to fit
+            closest = None
+        return Judgement(steps, score, closest)
 
     # -------------------------------------------------------------- game
 

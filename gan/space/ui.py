@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
+from .score import Score
 from .verdict import evidence_image
 
 
@@ -82,74 +83,74 @@ NOT_A_DIGIT = "Not a digit: this does not look like a handwritten digit"
 TRACES_GONE = "which wipes out the faint traces that tell a real MNIST scan from this GAN's output"
 
 
-def fingerprint_readable(result: dict) -> bool:
+def fingerprint_readable(result: Score) -> bool:
     """Whether the pixels the verdict reads arrived as they were made: an exact 28x28 image
     that was not re-saved on the way (no JPEG, no filter)."""
-    return bool(result.get("exact_28x28")) and result.get("p_pixels_intact", 1.0) >= 0.5
+    return bool(result.exact_28x28) and (result.p_pixels_intact is None or result.p_pixels_intact >= 0.5)
 
 
-def plain_verdict(result: dict) -> str:
+def plain_verdict(result: Score) -> str:
     """What the verdict means, in a visitor's words (the model names and numbers come after)."""
     from .verdict import GENERATED, REAL
 
-    if not result.get("exact_28x28"):
+    if not result.exact_28x28:
         return ("**Can't tell where this digit came from.** Your picture was resized to 28x28 pixels on its way to the "
                 f"model (every drawing, photo and resized copy is), {TRACES_GONE}. So it says neither, rather than guess.")
     if not fingerprint_readable(result):
         return ("**Can't tell where this digit came from.** This 28x28 picture was re-saved on its way here (as a JPEG, or "
                 f"through a filter), {TRACES_GONE}. So it says neither, rather than guess.")
-    if result["outcome"] == GENERATED:
+    if result.outcome == GENERATED:
         return ("**This GAN drew it.** Its pixels carry the faint grey fringe this generator leaves around its strokes, "
                 "and a second network trained to spot this GAN's digits agrees.")
-    if result["outcome"] == REAL:
+    if result.outcome == REAL:
         return ("**A digit from the MNIST scans.** Its pixels look exactly like MNIST's: strokes smoothed the way MNIST "
                 "smoothed them, in MNIST's 20-pixel box, with none of the faint fringe this GAN leaves.")
     return ("**Can't tell where this digit came from.** It is a 28x28 picture, but it matches neither MNIST's scans nor "
             "this GAN's output closely enough to say.")
 
 
-def verdict_markdown(result: dict, fit=None) -> str:
+def verdict_markdown(result: Score, fit=None) -> str:
     """The judgement in a visitor's words: one of three outcomes (gan.space.verdict.judge) and
     what it means, the digit read, then the evidence with its numbers: in view when the exact
     pixels could be read, behind a "details" fold when resizing or re-saving erased them.
     `fit`: the closest digit the generator can draw (a Projection), if any."""
-    if not result["is_digit"]:  # name no digit and give no verdict on what is not one
+    if not result.is_digit:  # name no digit and give no verdict on what is not one
         return (f"### {NOT_A_DIGIT}\nNeither a real MNIST digit nor this GAN's output. "
                 "The classifier would force it into one of ten digits and the verdict into real or generated; neither answer would mean anything here.")
-    reads = f"The classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} sure)."
-    if "outcome" not in result:  # weights with no verdict model (a training run): the GAN's own D is all there is
+    reads = f"The classifier reads a **{result.digit}** ({result.digit_confidence:.0%} sure)."
+    if result.outcome is None:  # weights with no verdict model (a training run): the GAN's own D is all there is
         return ("### Real or generated: a rough guess only\nThese weights come without the second network that judges real "
                 "from generated, so the only judge is the GAN's own discriminator, which was trained until the generator "
-                f"fooled it: it says P(real MNIST) = {result['p_real']:.2f} (`python -m gan.ship` trains the verdict model).\n\n{reads}")
+                f"fooled it: it says P(real MNIST) = {result.p_real:.2f} (`python -m gan.ship` trains the verdict model).\n\n{reads}")
     readable = fingerprint_readable(result)
     evidence = []
     if readable:
-        evidence.append(f"- **Faint grey pixels: {result['faint_grey_pixels']}** (values 1-9, nearly black; magenta in the evidence picture). "
+        evidence.append(f"- **Faint grey pixels: {result.faint_grey_pixels}** (values 1-9, nearly black; magenta in the evidence picture). "
                         "This generator leaves a fringe of dozens around its strokes; real MNIST digits have a few at most.")
-        evidence.append(f"- **The verdict model** (trained to tell this generator's 28x28 digits from MNIST's): P(real MNIST) = {result['p_real']:.2f}.")
+        evidence.append(f"- **The verdict model** (trained to tell this generator's 28x28 digits from MNIST's): P(real MNIST) = {result.p_real:.2f}.")
     else:
         evidence.append("- **Faint grey pixels and the verdict model**: not readable here. Both judge the exact pixels a 28x28 image "
-                        f"arrives with, and {'resizing' if not result['exact_28x28'] else 're-saving'} rewrote them "
-                        f"(the verdict model's P(real MNIST) = {result['p_real']:.2f} says little).")
+                        f"arrives with, and {'resizing' if not result.exact_28x28 else 're-saving'} rewrote them "
+                        f"(the verdict model's P(real MNIST) = {result.p_real:.2f} says little).")
     if fit is not None:
         evidence.append(f"- **The closest digit this generator can draw** (shown beside yours): it differs by {fit.figures['pixel_error']:.1%} "
                         "of full brightness per pixel on average. Its own digits, real MNIST digits and people's drawings all come about "
                         "equally close, so this shows what the GAN makes of your digit rather than who made it.")
-    evidence.append(f"- **The GAN's own discriminator** says P(real) = {result['p_real_gan_d']:.2f}. It was trained until the generator fooled it, "
+    evidence.append(f"- **The GAN's own discriminator** says P(real) = {result.p_real_gan_d:.2f}. It was trained until the generator fooled it, "
                     "so it sits near chance on this generator's digits; on a person's drawing it reacts to the style of the strokes, not to who drew them.")
-    why = f"**How it decided**: {result['why']}."
-    lines = [f"### {result['outcome'][0].upper() + result['outcome'][1:]}", plain_verdict(result), "", reads, ""]
+    why = f"**How it decided**: {result.why}."
+    lines = [f"### {result.outcome[0].upper() + result.outcome[1:]}", plain_verdict(result), "", reads, ""]
     if readable:
         return "\n".join(lines + ["**The evidence**", *evidence, "", why])
     return "\n".join(lines + ["<details><summary>Details: the models and their numbers</summary>", "", why, "", *evidence, "", "</details>"])
 
 
-def evidence_picture(seen: np.ndarray | None, result: dict | None = None) -> np.ndarray | None:
+def evidence_picture(seen: np.ndarray | None, result: "Score | None" = None) -> np.ndarray | None:
     """The digit the detector saw ([28, 28], or [28, 28, 3] as Gradio hands it back) with its faint
     grey pixels marked (gan.space.verdict.evidence_image); None (no picture) when its score
     (`result`, Studio.score's) says the pixels did not arrive exactly as made: a resized or
     re-saved picture's faint pixels are the resizing's, and the verdict beside it says so."""
-    if seen is None or (result is not None and not result.get("exact_28x28", False)):
+    if seen is None or (result is not None and not result.exact_28x28):
         return None
     seen = np.asarray(seen)
     return evidence_image(seen[..., 0] if seen.ndim == 3 else seen)
@@ -212,20 +213,20 @@ def histogram_frame(histogram: dict, p_real: float | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["p_real", "share", "set"])
 
 
-def game_reveal(right: bool, is_real: bool, verdict: dict, seconds: float | None = None, min_seconds: float = 0.0) -> str:
+def game_reveal(right: bool, is_real: bool, verdict: Score, seconds: float | None = None, min_seconds: float = 0.0) -> str:
     """The answer, what the machines said about the same digit (in words first, their numbers
     after), and (for an answer faster than a person can look) that it was kept but not counted."""
     truth = "a real MNIST test digit" if is_real else "generated by the GAN"
-    d_says = "real" if verdict["p_real"] >= 0.5 else "fake"
-    d_right = (verdict["p_real"] >= 0.5) == is_real
-    gan_d_says = "real" if verdict["p_real_gan_d"] >= 0.5 else "fake"
+    d_says = "real" if verdict.p_real >= 0.5 else "fake"
+    d_right = (verdict.p_real >= 0.5) == is_real
+    gan_d_says = "real" if verdict.p_real_gan_d >= 0.5 else "fake"
     too_fast = (f"\n\nAnswered {seconds * 1000:.0f} ms after the digit was sent: faster than {min_seconds * 1000:.0f} ms, "
                 "so kept but not counted in the figures." if seconds is not None and seconds < min_seconds else "")
     return (f"### {'✅ Right' if right else '❌ Wrong'}: it was {truth}.\n"
             f"A second network, trained after the GAN to spot its digits, said **{d_says}**: {'right' if d_right else 'wrong'} "
-            f"(the verdict model: P(real) = {verdict['p_real']:.2f}, from {verdict.get('faint_grey_pixels', '?')} faint grey pixels). "
+            f"(the verdict model: P(real) = {verdict.p_real:.2f}, from {'?' if verdict.faint_grey_pixels is None else verdict.faint_grey_pixels} faint grey pixels). "
             f"The GAN's own discriminator, trained only until the generator fooled it, said {gan_d_says} "
-            f"(P(real) = {verdict['p_real_gan_d']:.2f})." + too_fast)
+            f"(P(real) = {verdict.p_real_gan_d:.2f})." + too_fast)
 
 
 # A second Real/Fake press on a round already answered: said under the reveal, which stays.

@@ -169,20 +169,21 @@ def laid_out(digit: np.ndarray, ink: int, span: tuple[int, int]) -> bool:
     return span[0] <= int(side) <= span[1] and float(np.abs(centre - 13.5).max()) <= MAX_CENTRE_OFFSET
 
 
-def judge(evidence: dict, exact: bool, digit: np.ndarray) -> tuple[str, str]:
-    """(outcome, why) for one scored image: `evidence` is one of Verdict.explain's dicts (with
-    the detector's `is_digit`), `exact` whether the upload reached us as a pixel-exact 28x28
-    image (no resampling on our side), `digit` the uint8 [28, 28] image itself."""
-    if not evidence.get("is_digit", True):
+def judge(evidence, exact: bool, digit: np.ndarray) -> tuple[str, str]:
+    """(outcome, why) for one scored image: `evidence` its Score (gan/space/score.py: the verdict
+    model's p_real, p_pixels_intact and faint_grey_pixels, the detector's is_digit), `exact`
+    whether the upload reached us as a pixel-exact 28x28 image (no resampling on our side),
+    `digit` the uint8 [28, 28] image itself."""
+    if not evidence.is_digit:
         return NEITHER, "not a digit: it does not look like handwriting, so neither real MNIST nor this GAN's output"
     if not exact:
         return NEITHER, ("not this GAN's output as it stands: the generator makes 28x28 images, and this one was resized on "
                          "its way here (a drawing, a photo, a scan or a resized copy). Resizing erases the pixel-level "
                          "fingerprint, so a resized copy of a generated digit cannot be told from anything else")
-    if evidence["p_pixels_intact"] < 0.5:
+    if evidence.p_pixels_intact < 0.5:
         return NEITHER, ("can't tell: a 28x28 image, but its pixels were re-encoded (JPEG, a filter), which erases the "
                          "fingerprint the verdict reads")
-    p, faint = evidence["p_real"], evidence["faint_grey_pixels"]
+    p, faint = evidence.p_real, evidence.faint_grey_pixels
     if p <= 1 - CONFIDENT and faint >= MIN_FINGERPRINT and laid_out(digit, **GENERATOR_LAYOUT):
         return GENERATED, f"the generator's fingerprint: {faint} faint grey pixels around the strokes, and the verdict model agrees"
     if p >= CONFIDENT and laid_out(digit, **MNIST_LAYOUT):

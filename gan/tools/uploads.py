@@ -53,7 +53,7 @@ def measure_photos(cases: list[PhotoCase], studio: Studio) -> dict[str, dict[str
     for case in cases:
         try:
             result = studio.score(studio.load_upload(case.jpeg)[None])[0]
-            right, flagged = result["digit"] == case.label, not result.get("is_digit", True)
+            right, flagged = result.digit == case.label, not result.is_digit
         except InputError:
             right, flagged = False, True
         rows.setdefault(case.condition, []).append((right, flagged))
@@ -78,14 +78,14 @@ def measure_nondigits(studio: Studio, data_dir: str | Path, n_nondigits_per_kind
     letters: dict[str, list[bool]] = {"look-alikes (" + LOOK_ALIKES + ")": [], "other letters": []}
     for case in nondigit_cases(n_nondigits_per_kind, "test"):
         try:
-            flagged = not studio.score(studio.load_upload(case.data)[None])[0]["is_digit"]
+            flagged = not studio.score(studio.load_upload(case.data)[None])[0].is_digit
         except InputError:  # refused by preprocessing ("No digit found"): flagged too
             flagged = True
         per_kind.setdefault(case.kind, []).append(flagged)
         if case.kind == "letter":
             letters[list(letters)[case.text not in LOOK_ALIKES]].append(flagged)
     images, _ = test_digits(data_dir)
-    flags = [not r["is_digit"] for chunk in np.array_split(images, max(1, len(images) // 1000)) for r in studio.score(chunk)]
+    flags = [not r.is_digit for chunk in np.array_split(images, max(1, len(images) // 1000)) for r in studio.score(chunk)]
     return {"nondigits_flagged": {k: float(np.mean(v)) for k, v in per_kind.items()},
             "nondigits_flagged_all": float(np.mean([x for v in per_kind.values() for x in v])),
             "nondigits_count": sum(map(len, per_kind.values())),
@@ -145,12 +145,11 @@ def judge_inputs(studio: Studio, kinds: dict[str, list[tuple[bytes, int, str]]])
     rows: dict[str, list[dict]] = {}
     for kind, cases in kinds.items():
         for data, label, origin in cases:
-            steps = studio.load_upload_steps(data)
-            r = studio.score_upload(steps)
-            fit = studio.closest(steps.digit)
+            j = studio.judge(data)
+            r, fit = j.score, j.closest
             rows.setdefault(kind, []).append({
-                "origin": origin, "outcome": r["outcome"], "is_digit": r["is_digit"], "read_right": None if label < 0 else r["is_digit"] and r["digit"] == label,  # a flagged digit is named to no one
-                "p_real": r["p_real"], "p_real_gan_d": r["p_real_gan_d"], "faint": r["faint_grey_pixels"],
+                "origin": origin, "outcome": r.outcome, "is_digit": r.is_digit, "read_right": None if label < 0 else r.is_digit and r.digit == label,  # a flagged digit is named to no one
+                "p_real": r.p_real, "p_real_gan_d": r.p_real_gan_d, "faint": r.faint_grey_pixels,
                 "residual": None if fit is None else fit.figures["pixel_error"]})
     return rows
 
