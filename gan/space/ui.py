@@ -90,7 +90,7 @@ def verdict_markdown(result: dict, fit=None) -> str:
     if "outcome" not in result:  # weights with no verdict model (a training run): the GAN's own D is all there is
         p = result["p_real"]
         return (f"### P(real MNIST) = {p:.2f}, from the GAN's own discriminator\nThese weights have no trained verdict model yet "
-                f"(`python -m gan.ship` trains one).\n\nThe classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} sure).")
+                f"(`gan ship` trains one).\n\nThe classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} sure).")
     lines = [f"### {result['outcome'][0].upper() + result['outcome'][1:]}", result["why"][0].upper() + result["why"][1:] + ".", "",
              f"The classifier reads a **{result['digit']}** ({result['digit_confidence']:.0%} sure).", "", "**The evidence**"]
     if result["exact_28x28"]:
@@ -123,7 +123,7 @@ def verdict_model_markdown(studio) -> str:
     """The Model tab's section on the headline verdict, from weights/verdict/metrics.json."""
     m = studio.verdict_metrics
     if m is None:
-        return "## The verdict: real or generated?\n\nThese weights have no trained detector (`python -m gan.ship` trains one): `p_real` is the GAN's own discriminator's."
+        return "## The verdict: real or generated?\n\nThese weights have no trained detector (`gan ship` trains one): `p_real` is the GAN's own discriminator's."
     exact, rt, intact, faint = m["exact_28x28"], m["round_trip"], m["pixels_intact_head"], m["faint_grey_pixels"]
     n = m["test_digits"]
     return "\n".join([
@@ -142,7 +142,7 @@ def verdict_model_markdown(studio) -> str:
         f"{intact['round_trip_called_resampled']:.1%} of round-tripped ones resampled. The page says **made by this GAN** only for a pixel-exact "
         "28x28 image that carries the generator's fingerprint, **a real MNIST digit** only for one laid out as MNIST's are, and "
         "**neither / can't tell** for everything else: a drawing, a photo, anything resized or re-encoded.",
-        "", "```bash", "python -m gan.space.train_verdict train --weights weights  # gan.ship runs it too", "python -m gan.core.weights weights", "```",
+        "", "```bash", "gan dev train-verdict train --weights weights  # gan ship runs it too", "gan dev checksums weights", "```",
     ])
 
 
@@ -223,7 +223,7 @@ def human_eval_markdown(figures: dict) -> str:
               f"shown; one answer per round, from the session it was shown to; rounds expire after {p['round_ttl_s'] / 60:.0f} minutes; "
               f"answers faster than {p['min_answer_ms']} ms are kept but not counted; at most {p['rounds_per_minute']['session']} "
               f"new digits a minute per visitor and {p['rounds_per_minute']['address']} per address. `/human_eval` returns these "
-              "figures as JSON; `python -m gan.human_eval --export rounds.csv` writes every round.")]
+              "figures as JSON; `gan human-eval --export rounds.csv` writes every round.")]
     for other in figures["other_models"]:
         lines += ["", (f"Rounds of another generator (checksum `{other['model'][:12]}`), kept and reported apart: "
                   f"{other['answered']:,} counted, visitors fooled {percent(other['people']['fooled'])}, "
@@ -365,18 +365,18 @@ def model_markdown(studio) -> str:
               + (", plus the auxiliary class loss." if studio.discriminator.aux_classifier else "."),
               "", "## Reproduce", "",
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
-              "one training run with the defaults (its whole schedule is `gan/train.py`'s `Config`) and one export step "
+              "one training run with the defaults (its whole schedule is `gan/core/config.py`'s `Config`) and one export step "
               "rebuild the shipped weights:", "", "```bash",
-              "python -m gan.train --out runs/dcgan  # 96 epochs in one run; --resume continues it if interrupted",
-              "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
+              "gan train --out runs/dcgan  # 96 epochs in one run; --resume continues it if interrupted",
+              "gan ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
               "```", "",
               "On a CPU that multiplies bfloat16 in hardware (Intel's AMX), `--precision bf16` trains the same recipe "
-              "about 1.6 times as fast; `python -m gan.bench` times both precisions on yours."]
+              "about 1.6 times as fast; `gan bench` times both precisions on yours."]
     return "\n".join(lines)
 
 
 def cas_markdown(cas: dict) -> str:
-    """The Classification Accuracy Score's figures (gan.core.cas) for the Model tab."""
+    """The Classification Accuracy Score's figures (gan.training.cas) for the Model tab."""
     return ("**What the digits are worth as training data** (Classification Accuracy Score, Ravuri & Vinyals 2019): "
             f"the reference classifier's recipe trained on {cas['synthetic_digits']:,} generated digits reads the real "
             f"test digits with accuracy **{cas['cas']:.2%}**, against {cas['real']:.2%} when trained on the "
