@@ -47,6 +47,9 @@ def weights(spec: str | Path | None, *models: str) -> Path:
     return folder
 
 
+STUDIO = ("generator", "discriminator")  # what the Studio (and the app) needs of a folder: a run's, the rest from weights/
+
+
 def lead() -> bool:
     """Not one of torchrun's other processes: those neither read the data nor write the run folder."""
     return int(os.environ.get("RANK", "0")) == 0
@@ -283,7 +286,7 @@ def project_options(p: Parser) -> None:
 def project(args: argparse.Namespace) -> None:
     if not args.measure:
         raise UsageError("nothing to do: pass --measure")
-    folder = weights(args.weights, "generator", "classifier")
+    folder = weights(args.weights, *STUDIO)
     mnist(args.data_dir)
     import json
 
@@ -308,7 +311,7 @@ def bench_options(p: Parser) -> None:
 
 
 def bench(args: argparse.Namespace) -> None:
-    args.weights = weights(args.weights, "generator").resolve()
+    args.weights = weights(args.weights, *STUDIO).resolve()
     from gan.tools.bench import bench as run_bench
 
     run_bench(args)

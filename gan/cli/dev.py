@@ -14,7 +14,7 @@ from gan.core.cli import Parser
 from gan.core.weights import CHECKOUT
 
 from .command import Command, UsageError
-from .commands import mnist, weights
+from .commands import STUDIO, mnist, weights
 
 # ---------------------------------------------------------------------------- the trainers and shipping's steps
 
@@ -123,7 +123,7 @@ def uploads_options(p: Parser) -> None:
 def uploads(args: argparse.Namespace) -> None:
     if not (args.photos or args.nondigits or args.verdict):
         raise UsageError("say what to measure: --photos, --nondigits, --verdict or several")
-    args.weights = weights(args.weights, "generator", "classifier")
+    args.weights = weights(args.weights, *STUDIO)
     mnist(args.data_dir)
     from gan.tools.uploads import run
 
@@ -191,7 +191,7 @@ def loadtest_options(p: Parser) -> None:
 
 def loadtest(args: argparse.Namespace) -> int:
     if not args.url:
-        weights(None, "generator")  # the app serves $GAN_WEIGHTS or weights/
+        weights(None, *STUDIO)  # the app serves $GAN_WEIGHTS or weights/
     from gan.tools.loadtest import run
 
     return run(args)
@@ -207,7 +207,7 @@ def human_eval_load_options(p: Parser) -> None:
 
 
 def human_eval_load(args: argparse.Namespace) -> int:
-    weights(None, "generator")
+    weights(None, *STUDIO)
     from gan.tools.human_eval_load import run
 
     return run(args)
