@@ -151,6 +151,19 @@ def test_gan_space_is_exactly_what_the_app_loads():
     assert {"gan.space.studio", "gan.space.verdict", "gan.space.detector"} <= space
 
 
+def test_the_readme_tree_shows_every_package():
+    """The README's Layout shows each package of gan/ in the layers' order, and no module that is gone."""
+    readme = (ROOT / "README.md").read_text()
+    tree = readme.split("## Layout", 1)[1].split("```")[1]
+    packages = [f"  {p.name}/" for p in sorted((ROOT / "gan").iterdir()) if (p / "__init__.py").exists()]
+    assert all(p in tree for p in packages), [p for p in packages if p not in tree]
+    order = [tree.index(f"  {name}/") for name in ("core", "makers", "space", "training", "tools", "cli")]
+    assert order == sorted(order)
+    named = {w for line in tree.splitlines() for w in line.split() if w.endswith(".py") and "/" not in w}
+    files = {p.name for p in (ROOT / "gan").rglob("*.py")} | {"app.py"}
+    assert named <= files, sorted(named - files)
+
+
 def test_the_library_imports_without_gradio():
     modules = [m for m in project_modules(ROOT) if m.startswith("gan.core")]
     code = f"import sys; import {', '.join(modules)}; print(sorted(m for m in ('gradio', 'pandas', 'gan.space', 'gan.tools') if m in sys.modules))"
