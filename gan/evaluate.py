@@ -1,14 +1,14 @@
 """Measure a generator honestly against MNIST, beside the floor any generator could reach.
 
-    python -m gan.evaluate --data-dir ../shared/data                          # the shipped weights, into runs/eval-weights/
-    python -m gan.evaluate --weights runs/dcgan --data-dir ../shared/data     # a training run, into runs/eval-dcgan/
+    gan evaluate --data-dir ../shared/data                          # the shipped weights, into runs/eval-weights/
+    gan evaluate --weights runs/dcgan --data-dir ../shared/data     # a training run, into runs/eval-dcgan/
 
 Draws 1,000 samples per digit (seeds 0..9,999, digit = seed % 10) and compares them with the
 10,000 MNIST test digits; 10,000 real training digits get the same treatment as the floor.
 Writes metrics.json, calibration.json (Platt scaling of D for the app), training_curves.png,
 and real_digits.npz (test digits for the app's game) into --out, and prints a Markdown table.
-Measuring never touches what ships: only `python -m gan.ship` evaluates into a weights folder
-(its checksums would no longer match, and the app would refuse to start). Last, the Classification Accuracy Score (gan.core.cas): the reference classifier
+Measuring never touches what ships: only `gan ship` evaluates into a weights folder
+(its checksums would no longer match, and the app would refuse to start). Last, the Classification Accuracy Score (gan.training.cas): the reference classifier
 trained on 60,000 generated digits and tested on the real test set, beside the same
 classifier trained on the 60,000 real training digits and on both (--cas-epochs 0 skips it).
 
@@ -21,47 +21,23 @@ floor gets draws too, from disjoint sets of real training digits (six at most in
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from gan.core.cli import Parser
+import numpy as np
+import torch
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.evaluate", description=__doc__)
-    p.add_argument("--weights", default=None, help="folder with generator/ and discriminator/, or a Hub repo id (default: $GAN_WEIGHTS, else the shipped weights/)")
-    p.add_argument("--out", type=Path, default=None, help="where metrics.json and the app's assets go (default: runs/eval-<weights folder name>)")
-    p.add_argument("--classifier", default=None, help="reference classifier (default: the shipped weights' classifier/)")
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
-    p.add_argument("--app-assets", action=argparse.BooleanOptionalAction, default=True,
-                   help="also write calibration.json, training_curves.png and real_digits.npz for the app (default: on)")
-    p.add_argument("--cas-epochs", type=int, default=1,
-                   help="Classification Accuracy Score budget, in epochs of the real training set, the same for each "
-                        "of its three classifiers (default: 1; the reference classifier had 4); 0 skips it")
-    p.add_argument("--draws", type=int, default=1,
-                   help="sets of 10,000 samples to measure the generator on, each from its own seeds; above 1, "
-                        "metrics.json and the table also give each figure's mean and standard deviation (default: 1)")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from gan.core.data import load_mnist  # noqa: E402
-from gan.core.errors import DataError, WeightsError  # noqa: E402
-from gan.core.models import Classifier, Discriminator, Generator  # noqa: E402
-from gan.core.pixels import to_model_range  # noqa: E402
-from gan.core.sampling import images_from_latents, latents_from_seeds, sample  # noqa: E402
-from gan.core.weights import LISTING, SHIPPED, load_model, resolve_weights  # noqa: E402
-
-from .core import cas as CAS  # noqa: E402
-from .core import metrics as M  # noqa: E402
+from gan.core import metrics as M
+from gan.core.data import load_mnist
+from gan.core.errors import DataError
+from gan.core.models import Classifier, Discriminator, Generator
+from gan.core.pixels import to_model_range
+from gan.core.sampling import images_from_latents, latents_from_seeds, sample
+from gan.core.weights import load_model
+from gan.training import cas as CAS
 
 SEEDS = range(0, 10_000)  # evaluation samples: the draw every quoted figure is of
 CALIBRATION_SEEDS = range(50_000, 60_000)  # fresh fakes for D's calibration and ROC AUC
@@ -108,10 +84,12 @@ def floor_picks(n_train: int, draws: int, n: int = len(SEEDS)) -> list[np.ndarra
     return [first] + [rest[k * n:(k + 1) * n] for k in range(min(draws - 1, len(rest) // n))]
 
 
-def evaluate_draws(C: Classifier, D: Discriminator, real: tuple, G: Generator, draws: int, n: int = len(SEEDS)) -> list[dict]:
+def evaluate_draws(C: Classifier, D: Discriminator, real: tuple, G: Generator, draws: int, n: int = len(SEEDS),
+                   progress: Callable[[str], None] = lambda step: None) -> list[dict]:
     """evaluate_set of G's samples from each of `draws` disjoint sets of seeds (digit = seed % 10)."""
     results = []
     for k in range(draws):
+        progress(f"the generator: {n:,} digits drawn and measured" + (f" (draw {k + 1} of {draws})" if draws > 1 else ""))
         seeds = draw_seeds(k, n)
         digits = np.array([s % 10 for s in seeds])
         results.append(evaluate_set(C, D, real, sample(G, seeds, digits), digits))
@@ -220,52 +198,58 @@ def spread_table(draws: dict, floor: dict) -> str:
     return "\n".join(out)
 
 
-def default_out(weights: Path) -> Path:
-    """Where a measurement goes unless told: beside the training runs, never into the weights."""
-    return Path("runs") / f"eval-{Path(weights).name}"
+class Progress:
+    """One line per step on stderr, with the seconds since the start: the measurement takes
+    minutes, and a step that takes more than a few seconds is named before it starts."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        print(f"[{time.perf_counter() - self.started:4.0f} s] {step}", file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.draws < 1:
-        parser.error("--draws must be at least 1")
+def evaluate(weights: Path, out: Path, classifier: Path, data_dir: str | Path, *, app_assets: bool = True, cas_epochs: int = 1,
+             draws: int = 1, samples: int = len(SEEDS), progress: Callable[[str], None] | None = None) -> dict:
+    """Measure the generator in `weights` (a folder with generator/ and discriminator/) with the
+    reference classifier in `classifier`; write metrics.json (and with app_assets the app's
+    files) into `out`, print the tables, and return what metrics.json holds. Every quoted figure
+    is of `samples` = 10,000 digits; fewer is a quicker, noisier look (the tests')."""
+    progress = progress or Progress()
     t0 = time.time()
-    try:
-        weights = resolve_weights(args.weights)
-        out = args.out or default_out(weights)
-        if (out / LISTING).exists():
-            raise WeightsError(f"{out} is a shipped weights folder (it has {LISTING}): measuring must not rewrite it; "
-                               "give another --out (python -m gan.ship evaluates what it ships)")
-        G = load_model(Generator, weights / "generator")
-        D = load_model(Discriminator, weights / "discriminator")
-        C = load_model(Classifier, args.classifier or SHIPPED / "classifier")
-    except WeightsError as e:
-        sys.exit(f"error: {e}")
+    G = load_model(Generator, weights / "generator")
+    D = load_model(Discriminator, weights / "discriminator")
+    C = load_model(Classifier, classifier)
+    progress(f"reading MNIST from {data_dir}")
+    test_x, test_y = (t.numpy() for t in load_mnist(data_dir, train=False))
+    train_x, train_y = (t.numpy() for t in load_mnist(data_dir, train=True))
+    if len(train_x) < samples:
+        raise DataError(f"{data_dir} holds {len(train_x):,} training digits: the floor measures {samples:,} of them (give the full MNIST)")
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        test_x, test_y = (t.numpy() for t in load_mnist(args.data_dir, train=False))
-        train_x, train_y = (t.numpy() for t in load_mnist(args.data_dir, train=True))
-    except DataError as e:
-        sys.exit(f"error: {e}")
+    progress(f"the reference classifier's features of the {len(test_x):,} test digits")
     real_feats, real_logits = M.embed(C, test_x)
     real = (real_feats, test_y, d_logits(D, test_x))
-    draws = evaluate_draws(C, D, real, G, args.draws)
-    floors = [evaluate_set(C, D, real, train_x[p], train_y[p]) for p in floor_picks(len(train_x), args.draws)]
+    results = evaluate_draws(C, D, real, G, draws, samples, progress)
+    floors = []
+    for k, picks in enumerate(floor_picks(len(train_x), draws, samples)):
+        progress(f"the floor: {len(picks):,} real training digits measured the same way" + (f" (draw {k + 1} of {draws})" if draws > 1 else ""))
+        floors.append(evaluate_set(C, D, real, train_x[picks], train_y[picks]))
+    progress("the label-free class histogram")
     result = {
-        "generator": draws[0],
+        "generator": results[0],
         "floor": floors[0],
         "floor_diversity_per_digit_test": [M.diversity(real_feats[torch.from_numpy(test_y == d)]) for d in range(10)],
         "label_free_class_histogram": label_free_histogram(G, C),
         "classifier_test_accuracy": M.class_accuracy(real_logits, test_y),
-        "config": {"weights": str(weights), "arch": G.arch, "samples": len(SEEDS), "seeds": f"{SEEDS.start}-{SEEDS.stop - 1}"},
+        "config": {"weights": str(weights), "arch": G.arch, "samples": samples, "seeds": f"{SEEDS.start}-{SEEDS.start + samples - 1}"},
     }
-    if args.draws > 1:
-        result["draws"] = spread(draws)
+    if draws > 1:
+        result["draws"] = spread(results)
         result["floor_draws"] = spread(floors)
-        result["config"]["draw_seeds"] = [f"{s.start}-{s.stop - 1}" for s in (draw_seeds(k) for k in range(args.draws))]
+        result["config"]["draw_seeds"] = [f"{s.start}-{s.stop - 1}" for s in (draw_seeds(k, samples) for k in range(draws))]
     result["targets"] = {name: bool(check(result["generator"], result["floor"])) for name, check in TARGETS}
-    if args.app_assets:
+    if app_assets:
+        progress("the app's assets: D's calibration, the training curves, the game's real digits")
         calib = calibrate(D, G, test_x)
         result["calibration"] = {k: v for k, v in calib.items() if k != "histogram"}
         (out / "calibration.json").write_text(json.dumps(calib, indent=1) + "\n")
@@ -273,8 +257,9 @@ def main(argv: list[str] | None = None) -> None:
             plot_training_curves(weights / "train_log.jsonl", out / "training_curves.png")
         keep = np.random.default_rng(1).choice(len(test_x), 1000, replace=False)
         np.savez_compressed(out / "real_digits.npz", images=test_x[keep], labels=test_y[keep])
-    if args.cas_epochs > 0:  # last: it reseeds torch, and the metrics above stay as they were without it
-        result["cas"] = CAS.classification_accuracy_score(G, train_x, train_y, test_x, test_y, epochs=args.cas_epochs)
+    if cas_epochs > 0:  # last: it reseeds torch, and the metrics above stay as they were without it
+        progress(f"the Classification Accuracy Score: three classifiers of {cas_epochs} epoch{'s' if cas_epochs != 1 else ''} each")
+        result["cas"] = CAS.classification_accuracy_score(G, train_x, train_y, test_x, test_y, epochs=cas_epochs)
     result["seconds"] = round(time.time() - t0, 1)
     (out / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
     print(markdown_table(result))
@@ -287,7 +272,4 @@ def main(argv: list[str] | None = None) -> None:
     if "cas" in result:
         print(CAS.summary(result["cas"]))
     print(f"wrote {out / 'metrics.json'} in {result['seconds']} s")
-
-
-if __name__ == "__main__":
-    main()
+    return result

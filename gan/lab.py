@@ -1,8 +1,8 @@
 """The Training lab from the command line: run its presets and measure what each shows.
 
-    python -m gan.lab --preset all          # run every preset and measure its signal
-    python -m gan.lab --preset healthy --steps 200
-    python -m gan.lab --make-data ../shared/data    # rewrite weights/lab_digits.npz
+    gan lab --preset all          # run every preset and measure its signal
+    gan lab --preset healthy --steps 200
+    gan lab --make-data ../shared/data    # rewrite weights/lab_digits.npz
 
 The lab itself (settings, presets, a run as a stream of updates, their signals) is
 gan/space/lab.py, which the Space's "Training lab" tab streams.
@@ -15,36 +15,13 @@ import json
 import time
 from pathlib import Path
 
-from gan.core.cli import Parser
+import numpy as np
+import torch
 
-PRESET_CHOICES = ["healthy", "mode collapse", "non-convergence", "vanishing gradients", "too-high learning rate", "all"]
-
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.lab", description=__doc__)
-    p.add_argument("--preset", default="all", choices=PRESET_CHOICES, help="a preset (gan.space.lab.PRESETS), or all (default: all)")
-    p.add_argument("--steps", type=int, default=0, help="override the preset's step budget")
-    p.add_argument("--time-cap", action="store_true", help="stop each run at its max_seconds, as the Space does "
-                   "(default: run every step of the budget, however long that takes on this machine)")
-    p.add_argument("--json", help="also write the signals here")
-    p.add_argument("--weights", default=None, help="the weights whose classifier reads the samples (default: the shipped weights)")
-    p.add_argument("--make-data", metavar="MNIST_DIR", help="write weights/lab_digits.npz from full MNIST and exit")
-    p.add_argument("--busy", metavar="URL", help="keep a running app's lab busy (healthy runs back to back, "
-                   "through /lab) for --busy-seconds: the load beside `python -m gan.tools.loadtest --url URL`")
-    p.add_argument("--busy-seconds", type=float, default=300)
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from gan.core.data import load_mnist  # noqa: E402
-from gan.core.models import Classifier, fold_batchnorm  # noqa: E402
-from gan.core.weights import load_model, resolve_weights  # noqa: E402
-from gan.space.lab import LAB_DIGITS, PRESET_NAMES, PRESETS, run_to_end, signals  # noqa: E402
+from gan.core.data import load_mnist
+from gan.core.models import Classifier, fold_batchnorm
+from gan.core.weights import load_model, resolve_weights
+from gan.space.lab import LAB_DIGITS, PRESET_NAMES, PRESETS, run_to_end, signals
 
 
 def make_lab_digits(data_dir: str, out: Path = LAB_DIGITS, per_digit: int = 1200, seed: int = 0) -> None:
@@ -54,6 +31,7 @@ def make_lab_digits(data_dir: str, out: Path = LAB_DIGITS, per_digit: int = 1200
     rng = np.random.default_rng(seed)
     idx = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == d))[:per_digit] for d in range(10)]))
     np.savez_compressed(out, images=x[idx], labels=y[idx])
+    print(f"wrote {out}")
 
 
 def keep_busy(url: str, seconds: float) -> None:
@@ -68,30 +46,24 @@ def keep_busy(url: str, seconds: float) -> None:
         print(f"run {runs}: {summary['step']} steps in {time.time() - t:.1f} s, stopped by {summary['stopped_by']}", flush=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+def run_presets(weights: str | Path | None = None, preset: str = "all", steps: int = 0, time_cap: bool = False,
+                json_path: str | Path | None = None) -> dict:
+    """Run `preset` (or every preset, "all") with one thread, the classifier of `weights` reading
+    its samples as the Studio does; print each one's signals, and return them."""
     torch.set_num_threads(1)
-    if args.make_data:
-        make_lab_digits(args.make_data)
-        return print(f"wrote {LAB_DIGITS}")
-    if args.busy:
-        return keep_busy(args.busy, args.busy_seconds)
-    classifier = fold_batchnorm(load_model(Classifier, resolve_weights(args.weights) / "classifier"))  # as the Studio serves it
-    names = PRESET_NAMES if args.preset == "all" else [args.preset]
+    classifier = fold_batchnorm(load_model(Classifier, resolve_weights(weights) / "classifier"))  # as the Studio serves it
+    names = PRESET_NAMES if preset == "all" else [preset]
     results = {}
     for name in names:
         s = PRESETS[name].settings
-        if args.steps:
-            s = dataclasses.replace(s, steps=args.steps)
+        if steps:
+            s = dataclasses.replace(s, steps=steps)
         t = time.perf_counter()
-        updates, log = run_to_end(s, classifier, time_cap=args.time_cap)
+        updates, log = run_to_end(s, classifier, time_cap=time_cap)
         wall = time.perf_counter() - t
         results[name] = {**signals(updates, log), "wall_s": round(wall, 1), "steps_per_s": round(len(log) / wall, 1),
                          "stopped_by": updates[-1].stopped_by}
         print(name, json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in results[name].items()}), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    main()
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, indent=1) + "\n")
+    return results

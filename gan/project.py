@@ -1,6 +1,6 @@
 """Measure projection (gan/space/projection.py) on MNIST test digits, in parallel processes.
 
-    python -m gan.project --measure --data-dir ../shared/data --n 1000 --workers 2   # docs/projection.md's figures
+    gan project --measure --data-dir ../shared/data --n 1000 --workers 2   # docs/projection.md's figures
 
 Each test digit is projected as the Space projects a visitor's digit (one thread, the
 shipped generator and classifier) and compared with the best of 1,000 seeds of the digit
@@ -10,33 +10,16 @@ perceptual distance, and the CPU seconds per projection.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import time
 
-from gan.core.cli import Parser
+import numpy as np
+import torch
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.project", description=__doc__)
-    p.add_argument("--measure", action="store_true", help="project MNIST test digits and print the figures as JSON")
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout (default: data)")
-    p.add_argument("--weights", default=None, help="weights folder or Hub id (default: $GAN_WEIGHTS or weights/)")
-    p.add_argument("--n", type=int, default=1000, help="how many test digits (default: 1000)")
-    p.add_argument("--workers", type=int, default=1, help="processes of one thread each (default: 1)")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from gan.core.data import load_mnist  # noqa: E402
-from gan.space.projection import STEPS, baseline, fit_figures, project, read, start_images, to_unit  # noqa: E402
-from gan.space.studio import Studio  # noqa: E402
+from gan.core.data import load_mnist
+from gan.space.projection import STEPS, baseline, fit_figures, project, read, start_images, to_unit
+from gan.space.studio import Studio
 
 
 def _project_all(weights: str | None, targets: np.ndarray) -> tuple[list, list, list, int, float]:
@@ -86,15 +69,3 @@ def measure(weights: str | None, data_dir: str, n: int, workers: int = 1) -> dic
         "workers": workers,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.measure:
-        parser.error("nothing to do: pass --measure")
-    print(json.dumps(measure(args.weights, args.data_dir, args.n, args.workers), indent=2))
-
-
-if __name__ == "__main__":
-    main()

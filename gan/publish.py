@@ -1,8 +1,8 @@
 """Publish a shipped weights folder as a Hugging Face model repository, the Hub's way.
 
-    python -m gan.publish                                   # weights/ to the model repo the Space's README names (models:)
-    python -m gan.publish --repo OWNER/NAME --weights DIR   # another folder, another repo
-    python -m gan.publish --dry-run                         # list what would be uploaded, and upload nothing
+    gan publish                                   # weights/ to the model repo the Space's README names (models:)
+    gan publish --repo OWNER/NAME --weights DIR   # another folder, another repo
+    gan publish --dry-run                         # list what would be uploaded, and upload nothing
 
 Uploads, with huggingface_hub's upload_folder, exactly the files `publish_files` lists: every
 file checksums.json names (the generator, discriminator, reference classifier, digit detector
@@ -23,7 +23,6 @@ import os
 import sys
 from pathlib import Path
 
-from gan.core.cli import Parser
 from gan.core.errors import WeightsError
 from gan.core.weights import CHECKOUT, LISTING, SHIPPED, verify_checksums
 
@@ -51,11 +50,11 @@ def publish_files(folder: Path) -> list[str]:
     gan.ship did not finish or whose files no longer match their checksums."""
     for name in (LISTING, *CARD):
         if not (folder / name).exists():
-            raise PublishError(f"{folder / name} is missing: is {folder} a weights folder that python -m gan.ship wrote?")
+            raise PublishError(f"{folder / name} is missing: is {folder} a weights folder that gan ship wrote?")
     try:
         verify_checksums(folder)
     except WeightsError as e:
-        raise PublishError(f"{e}: publish only what gan.ship wrote") from None
+        raise PublishError(f"{e}: publish only what gan ship wrote") from None
     return sorted({*json.loads((folder / LISTING).read_text()), LISTING, *CARD})
 
 
@@ -88,36 +87,25 @@ def publish(folder: Path, repo_id: str) -> str:
     try:
         url = api.create_repo(repo_id, repo_type="model", exist_ok=True)
         api.upload_folder(repo_id=repo_id, repo_type="model", folder_path=folder, allow_patterns=files,
-                          commit_message=f"Publish {len(files)} files of the MNIST GAN Studio weights (python -m gan.publish)")
+                          commit_message=f"Publish {len(files)} files of the MNIST GAN Studio weights (gan publish)")
     except (HfHubHTTPError, OfflineModeIsEnabled, httpx2.TransportError) as e:
         raise hub_error(e, repo_id) from None
     return str(url)
 
 
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.publish", description=__doc__)
-    p.add_argument("--repo", default=None, help="the model repo, OWNER/NAME (default: the first of the Space README's models:)")
-    p.add_argument("--weights", type=Path, default=SHIPPED, help="the weights folder to publish (default: the checkout's weights/)")
-    p.add_argument("--dry-run", action="store_true", help="list the files that would be uploaded, and upload nothing")
-    return p
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    repo_id = args.repo or space_model_repo()
+def run(weights: Path, repo: str | None = None, dry_run: bool = False) -> None:
+    """`gan publish`: upload `weights` to `repo` (default: the one the Space's front matter
+    names), or with dry_run list what would go; each failure one sentence (SystemExit)."""
+    repo_id = repo or space_model_repo()
     if not repo_id:
         sys.exit("error: no --repo given, and the Space's README front matter names no model repo (models:)")
     try:
-        if args.dry_run:
-            files = publish_files(args.weights)
+        if dry_run:
+            files = publish_files(weights)
             print("\n".join(files))
-            print(f"{len(files)} files, {sum(os.path.getsize(args.weights / f) for f in files) / 1e6:.1f} MB, "
+            print(f"{len(files)} files, {sum(os.path.getsize(weights / f) for f in files) / 1e6:.1f} MB, "
                   f"would go to https://huggingface.co/{repo_id} (dry run: nothing uploaded)")
             return
-        print(f"published {args.weights} as {publish(args.weights, repo_id)}; serve it with GAN_WEIGHTS={repo_id} python app.py")
+        print(f"published {weights} as {publish(weights, repo_id)}; serve it with GAN_WEIGHTS={repo_id} python app.py")
     except PublishError as e:
         sys.exit(f"error: {e}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,40 +1,39 @@
 """Make a training run the shipped model: copy it into weights/ and compute what the app loads with it.
 
-    python -m gan.ship runs/dcgan --data-dir ../shared/data              # into weights/
-    python -m gan.ship runs/dcgan --data-dir ../shared/data --to DIR     # anywhere else, to try it first
+    gan ship runs/dcgan --data-dir ../shared/data              # into weights/
+    gan ship runs/dcgan --data-dir ../shared/data --to DIR     # anywhere else, to try it first
 
-Training (`python -m gan.train --out runs/<name>`) never writes to weights/; this is the one
-step that does. It runs STEPS below in order, each a function of the Shipment:
+Training (`gan train --out runs/<name>`) never writes to weights/; this is the one step that
+does. It runs STEPS below in order, each a function of the Shipment (each step alone: gan dev ...):
 
   copy_run        generator/, discriminator/, samples.png, progress.gif, train_log.jsonl from the
                   run (never its checkpoint or grids); drops what was computed for the old model
-  fit_directions  directions.json: the app's slider directions (python -m gan.core.directions)
-  web_export      web/: the generator and directions for the visitor's page (python -m gan.space.webexport)
+  fit_directions  directions.json: the app's slider directions (gan dev directions)
+  web_export      web/: the generator and directions for the visitor's page (gan dev webexport)
   evaluate        metrics.json, calibration.json, training_curves.png, real_digits.npz
-                  (python -m gan.evaluate: about 4 minutes on a 2-core CPU, plus the Classification
+                  (gan evaluate: about 4 minutes on a 2-core CPU, plus the Classification
                   Accuracy Score's three classifier trainings: 3 x 468 steps at its default --cas-epochs 1)
   verdict         verdict/: the real-vs-generated detector trained against this generator, frozen
-                  (python -m gan.space.train_verdict train: about 2 minutes on a 2-core CPU)
+                  (gan dev train-verdict train: about 2 minutes on a 2-core CPU)
   digit_detector  digit_detector/: the is-it-a-digit judge, whose digits include this generator's
-                  (python -m gan.space.train_detector: about 10 minutes on an idle 2-core CPU)
+                  (gan dev train-detector: about 10 minutes on an idle 2-core CPU)
   model_card      README.md: the Hugging Face model card, its model-index from metrics.json
-  checksums       checksums.json, checked at start-up (python -m gan.core.weights); always last
+  checksums       checksums.json, checked at start-up (gan dev checksums); always last
 
 A new step is one function added to STEPS, before checksums. Then commit weights/ and the
-README's figures.
+README's figures. Importing this module loads no torch (each step imports what it needs):
+`gan ship --help` lists STEPS by name.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gan.core.cli import Parser
 from gan.core.weights import LISTING, SHIPPED, write_checksums
 
 RUN_FILES = ("samples.png", "progress.gif", "train_log.jsonl")
@@ -71,13 +70,13 @@ def copy_run(s: Shipment) -> None:
 
 
 def fit_directions(s: Shipment) -> None:
-    from .core import directions
+    from gan.core.directions import fit_and_write
 
-    directions.main(["--weights", str(s.to)])
+    fit_and_write(s.to)
 
 
 def web_export(s: Shipment) -> None:
-    from gan.space.webexport import export_web
+    from gan.tools.webexport import export_web
 
     if not (s.to / "directions.json").exists():  # fit_directions was skipped: no page model, rather than a stale one
         print("   no directions.json: web/ left out (the page then renders through the server)")
@@ -86,20 +85,20 @@ def web_export(s: Shipment) -> None:
 
 
 def evaluate(s: Shipment) -> None:
-    from . import evaluate
+    from gan.evaluate import evaluate as measure
 
-    evaluate.main(["--weights", str(s.to), "--out", str(s.to), "--classifier", str(s.to / "classifier"), "--data-dir", s.data_dir])
+    measure(s.to, s.to, s.to / "classifier", s.data_dir)
 
 
 def verdict(s: Shipment) -> None:
-    from gan.space.train_verdict import train_verdict
+    from gan.training.verdict import train_verdict
 
     shutil.rmtree(s.to / "verdict", ignore_errors=True)  # trained for the old generator: never left stale
     train_verdict(s.to, s.data_dir)
 
 
 def digit_detector(s: Shipment) -> None:
-    from gan.space.train_detector import train
+    from gan.training.detector import train
 
     shutil.rmtree(s.to / "digit_detector", ignore_errors=True)  # its digits included the old generator's: never left stale
     train(s.to, Path(s.data_dir), s.to / "digit_detector")
@@ -157,7 +156,7 @@ A class-conditional DCGAN trained on MNIST (generator 0.6 M parameters, a projec
 discriminator with an auxiliary classifier), with everything its Space loads beside it: the
 reference classifier, the real-or-generated verdict model, the digit detector, the slider
 directions and the generator exported for the browser. Trained and shipped by the MNIST GAN
-Studio project's `python -m gan.train` and `python -m gan.ship`.
+Studio project's `gan train` and `gan ship`.
 
 ![rows: digits 0-9; columns: seeds 0-9](samples.png)
 
@@ -184,34 +183,16 @@ def checksums(s: Shipment) -> None:
 STEPS: list[Callable[[Shipment], None]] = [copy_run, fit_directions, web_export, evaluate, verdict, digit_detector, model_card, checksums]
 
 
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.ship", description=__doc__)
-    p.add_argument("run", type=Path, help="the training run's folder, e.g. runs/dcgan")
-    p.add_argument("--data-dir", default="data", help="MNIST for the evaluation: torchvision layout or an .npz (default: data)")
-    p.add_argument("--to", type=Path, default=SHIPPED, help="the weights folder to write (default: the checkout's weights/)")
-    p.add_argument("--skip", action="append", default=[], choices=[step.__name__ for step in STEPS[1:]],
-                   help="leave out a step (repeatable); what it would write is then absent, never stale")
-    return p
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    if not args.run.is_dir():
-        sys.exit(f"error: no such run folder: {args.run}")
-    if args.run.resolve() == args.to.resolve():
-        sys.exit(f"error: {args.run} is already the destination")
-    shipment = Shipment(args.run, args.to, args.data_dir)
+def ship(run: Path, to: Path = SHIPPED, data_dir: str = "data", skip: Iterable[str] = ()) -> None:
+    """Run every step of STEPS but those named in `skip`, in order, each timed."""
+    shipment = Shipment(Path(run), Path(to), str(data_dir))
     started = time.perf_counter()
     for step in STEPS:
-        if step.__name__ in args.skip:
+        if step.__name__ in skip:
             print(f"== {step.__name__}: skipped")
             continue
         print(f"== {step.__name__}", flush=True)
         t = time.perf_counter()
         step(shipment)
         print(f"   {step.__name__}: {time.perf_counter() - t:.1f} s", flush=True)
-    print(f"shipped {args.run} as {args.to} in {time.perf_counter() - started:.0f} s")
-
-
-if __name__ == "__main__":
-    main()
+    print(f"shipped {run} as {to} in {time.perf_counter() - started:.0f} s")

@@ -1,5 +1,5 @@
 """Run by tests/test_ddp.py under torchrun: one step of a small generator on this process's rows
-of a batch, with the generator's batch norm synchronised and gradients averaged as gan.train
+of a batch, with the generator's batch norm synchronised and gradients averaged as gan train
 does under torchrun; saves the output rows and the stepped weights for the test to compare
 with one process's step on the whole batch.
 

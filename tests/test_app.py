@@ -214,7 +214,7 @@ def test_unbounded_work_is_refused(client, api, kwargs, message):
 
 def test_no_per_request_monitoring_summary(client):
     """Gradio would rebuild a pandas summary of its event history after every request (~13 ms
-    at 10,000 events, gan.bench); app.py turns that off, as the monitoring page it feeds is."""
+    at 10,000 events, gan bench); app.py turns that off, as the monitoring page it feeds is."""
     import app
 
     for seed in range(3):

@@ -1,5 +1,5 @@
 """The benchmark still runs end to end (a few repetitions) and reports every row.
-No timing is asserted: CI machines are too noisy for that; `python -m gan.bench` is for people."""
+No timing is asserted: CI machines are too noisy for that; `gan bench` is for people."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ SIGNED = {"cold start beyond imports (s)"}
 def test_smoke_run_prints_and_writes_every_row(tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "GAN_WEIGHTS": str(WEIGHTS), "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.run([sys.executable, "-m", "gan.bench", "--smoke", "--json", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "gan", "bench", "--smoke", "--json", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)  # a hang guard, not a timing assert: a busy 2-core machine can be slow
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 

@@ -1,4 +1,4 @@
-"""gan.train under torchrun (data-parallel over N processes, gloo on CPU) against one process,
+"""gan train under torchrun (data-parallel over N processes, gloo on CPU) against one process,
 and the plain single-process run against what it trained before torchrun support existed."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def machine() -> dict[str, str]:
 
 if __name__ == "__main__" and sys.argv[1:] == ["--record"]:  # how tests/train_reference.json was made
     out = Path("/tmp/train_reference_run")
-    subprocess.run([sys.executable, "-m", "gan.train", *REFERENCE_ARGS, "--out", str(out)], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "gan", "train", *REFERENCE_ARGS, "--out", str(out)], cwd=ROOT, check=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     REFERENCE.write_text(json.dumps({"made_by": f"python tests/test_ddp.py --record at {commit}", "args": REFERENCE_ARGS,
                                      **machine(), "digests": run_digests(out), "log": log_rows(out)}, indent=1) + "\n")
@@ -91,7 +91,7 @@ def one_process(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_single_process_run_is_unchanged_bit_for_bit(one_process):
-    """Plain `python -m gan.train` trains what it trained before torchrun support: the same
+    """Plain `gan train` trains what it trained before torchrun support: the same
     weights, optimiser states, images and log, bit for bit, as tests/train_reference.json
     recorded from the code before it (4 steps across an epoch's end). Bits depend on the
     arithmetic: where torch or the CPU's vector instructions differ from the recording's,
@@ -203,11 +203,11 @@ def assert_same_training(run: Path, reference: Path) -> None:
 
 
 def run_train(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gan.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-m", "gan", "train", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
 def torchrun_command(processes: int, *args: str) -> list[str]:
-    return [*TORCHRUN, f"--nproc_per_node={processes}", "-m", "gan.train", *args]
+    return [*TORCHRUN, f"--nproc_per_node={processes}", "-m", "gan", "train", *args]
 
 
 def torchrun(processes: int, *args: str) -> subprocess.CompletedProcess:

@@ -1,5 +1,5 @@
 """docs/experiments.md is written from docs/experiments.md.in and docs/experiments/*.json by
-python -m gan.tools.experiments: the committed file is what the command writes, a changed
+gan dev experiments: the committed file is what the command writes, a changed
 measurement makes --check fail, and a table renders as the Markdown it should."""
 
 import json
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_check(docs: Path | None = None) -> subprocess.CompletedProcess:
-    args = [sys.executable, "-m", "gan.tools.experiments", "--check"] + (["--docs", str(docs)] if docs else [])
+    args = [sys.executable, "-m", "gan", "dev", "experiments", "--check"] + (["--docs", str(docs)] if docs else [])
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
@@ -49,7 +49,7 @@ def test_a_changed_recorded_point_makes_the_check_fail(tmp_path):
 def test_small_table_renders_as_markdown(tmp_path):
     (tmp_path / "points.json").write_text(json.dumps({"run a": [{"generator": "epoch 2", "fid": 0.4567, "class_accuracy": 0.98765},
                                                                 {"generator": "end", "fid": 0.2, "class_accuracy": 0.99}]}))
-    table = {"title": "A probe", "date": "2026-11-24", "command": "python -m gan.train --epochs 2",
+    table = {"title": "A probe", "date": "2026-11-24", "command": "gan train --epochs 2",
              "columns": ["run", {"name": "point", "align": "left"}, "FID", "class accuracy"],
              "rows": [["literal", "end", "0.300", "98.00%"],
                       {"from": {"file": "points.json", "run": "run a"}, "cells": ["a", "{generator}", "{fid:.3f}", "{class_accuracy:.2%}"]},
@@ -57,7 +57,7 @@ def test_small_table_renders_as_markdown(tmp_path):
              "notes": "One note."}
     assert render_table(table, tmp_path) == (
         "**A probe** (measured 2026-11-24)\n\n"
-        "```bash\npython -m gan.train --epochs 2\n```\n\n"
+        "```bash\ngan train --epochs 2\n```\n\n"
         "| run | point | FID | class accuracy |\n"
         "|---|---|---:|---:|\n"
         "| literal | end | 0.300 | 98.00% |\n"

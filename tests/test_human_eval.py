@@ -369,13 +369,13 @@ def test_the_export_command_writes_every_round_and_the_figures(evaluation, clock
         evaluation.answer(shown.id, "s1", said_real=seed % 2 == 0)
     show(evaluation, seed=9)  # unanswered: exported too
     out = tmp_path / "out" / "rounds.csv"
-    run = subprocess.run([sys.executable, "-m", "gan.human_eval", "--data-dir", str(tmp_path), "--export", str(out), "--figures",
+    run = subprocess.run([sys.executable, "-m", "gan", "human-eval", "--data-dir", str(tmp_path), "--export", str(out), "--figures",
                           "--model", evaluation.model], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr
     assert parse_csv(out.read_text()) == [as_text(r) for r in evaluation.store.rows()]
     assert "wrote" in run.stderr and "4 rounds (3 answered)" in run.stderr
     assert json.loads(run.stdout) == json.loads(json.dumps(he.as_json(evaluation.figures())))
-    missing = subprocess.run([sys.executable, "-m", "gan.human_eval", "--data-dir", str(tmp_path / "none"), "--export", str(out)],
+    missing = subprocess.run([sys.executable, "-m", "gan", "human-eval", "--data-dir", str(tmp_path / "none"), "--export", str(out)],
                              cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert missing.returncode == 1 and "no rounds stored yet" in missing.stderr and "Traceback" not in missing.stderr
 

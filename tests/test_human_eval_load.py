@@ -14,7 +14,7 @@ from conftest import ROOT, WEIGHTS
 def test_answers_survive_sigkill_under_load(tmp_path):
     out = tmp_path / "load.json"
     env = {**os.environ, "GAN_WEIGHTS": os.environ.get("GAN_WEIGHTS", str(WEIGHTS)), "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.run([sys.executable, "-m", "gan.tools.human_eval_load", "--smoke", "--data-dir", str(tmp_path / "data"),
+    proc = subprocess.run([sys.executable, "-m", "gan", "dev", "human-eval-load", "--smoke", "--data-dir", str(tmp_path / "data"),
                            "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=400, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     res = json.loads(out.read_text())

@@ -116,8 +116,11 @@ def test_lab_streams_through_the_api(client):
 
 
 def test_the_command_line_offers_every_preset():
-    from gan.lab import build_parser
+    from gan.cli.commands import lab_options
+    from gan.core.cli import Parser
     from gan.space.lab import PRESETS
 
-    (preset,) = [a for a in build_parser()._actions if a.dest == "preset"]
+    parser = Parser()
+    lab_options(parser)
+    (preset,) = [a for a in parser._actions if a.dest == "preset"]
     assert set(preset.choices) == set(PRESETS) | {"all"}

@@ -1,11 +1,12 @@
 """The tree shows the architecture, and the imports keep to it.
 
 Layers, lowest first: the GAN library (gan/core), the synthetic-data makers (gan/makers), what
-the Space loads (gan/space), the developer tools (gan/tools), the commands (gan/*.py), the
-Space's tabs (tabs/) and app.py. A module may import its own layer or one below, never above,
-and no group of modules may import each other in a cycle. Imports inside functions count: they
-run when the function does. The app's import graph reaches neither a tool, a maker, a command
-nor a trainer; the library imports without gradio.
+the Space loads (gan/space), the trainers (gan/training), the developer tools (gan/tools), the
+work behind the commands (gan/*.py), the command line (gan/cli, gan/__main__.py), the Space's
+tabs (tabs/) and app.py. A module may import its own layer or one below, never above, and no
+group of modules may import each other in a cycle. Imports inside functions count: they run when
+the function does. gan/space is exactly what the app loads: the app's import graph reaches every
+module of it, and no maker, trainer, tool, command or command line; the library imports without gradio.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import pytest
 
 from conftest import ROOT
 
-LAYERS = ["gan.core", "gan.makers", "gan.space", "gan.tools", "gan.<command>", "tabs", "app"]
-NOT_FOR_THE_APP = ("gan.makers", "gan.tools", "gan.<command>", "gan.space.train_")
+LAYERS = ["gan.core", "gan.makers", "gan.space", "gan.training", "gan.tools", "gan.<command>", "gan.cli", "tabs", "app"]
+PACKAGES = LAYERS[:5]  # the layers that are packages of gan; gan/*.py is gan.<command>, gan.cli and gan.__main__ are gan.cli
+NOT_FOR_THE_APP = ("gan.makers", "gan.training", "gan.tools", "gan.<command>", "gan.cli")
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -67,10 +69,12 @@ def layer(name: str) -> int:
         return LAYERS.index("tabs")
     if name == "gan":  # the package's public surface: lazy re-exports of the library
         return LAYERS.index("gan.core")
-    for i, prefix in enumerate(LAYERS[:4]):
+    if name in ("gan.cli", "gan.__main__") or name.startswith("gan.cli."):
+        return LAYERS.index("gan.cli")
+    for i, prefix in enumerate(PACKAGES):
         if name == prefix or name.startswith(prefix + "."):
             return i
-    return LAYERS.index("gan.<command>")  # gan/train.py, gan/evaluate.py, ...
+    return LAYERS.index("gan.<command>")  # gan/evaluate.py, gan/ship.py, ...
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[str]:
@@ -121,7 +125,7 @@ def reached_from(graph: dict[str, set[str]], start: str) -> set[str]:
 
 
 def not_for_the_app(name: str) -> bool:
-    return layer(name) == LAYERS.index("gan.<command>") or any(name.startswith(p) for p in NOT_FOR_THE_APP)
+    return LAYERS[layer(name)] in NOT_FOR_THE_APP
 
 
 def test_imports_only_go_down_the_layers():
@@ -136,6 +140,28 @@ def test_the_app_reaches_no_tool_maker_command_or_trainer():
     reached = reached_from(import_graph(), "app")
     assert not sorted(filter(not_for_the_app, reached))
     assert {"gan.space.studio", "gan.core.models", "tabs.generate"} <= reached  # the walk does follow the app's imports
+
+
+def test_gan_space_is_exactly_what_the_app_loads():
+    """A module of gan/space that the app never imports belongs in another package (a trainer in
+    gan/training, a step of shipping in gan/tools), so `gan/space` means "what app.py loads"."""
+    graph = import_graph()
+    space = {m for m in graph if m == "gan.space" or m.startswith("gan.space.")}
+    assert space - reached_from(graph, "app") == set()
+    assert {"gan.space.studio", "gan.space.verdict", "gan.space.detector"} <= space
+
+
+def test_the_readme_tree_shows_every_package():
+    """The README's Layout shows each package of gan/ in the layers' order, and no module that is gone."""
+    readme = (ROOT / "README.md").read_text()
+    tree = readme.split("## Layout", 1)[1].split("```")[1]
+    packages = [f"  {p.name}/" for p in sorted((ROOT / "gan").iterdir()) if (p / "__init__.py").exists()]
+    assert all(p in tree for p in packages), [p for p in packages if p not in tree]
+    order = [tree.index(f"  {name}/") for name in ("core", "makers", "space", "training", "tools", "cli")]
+    assert order == sorted(order)
+    named = {w for line in tree.splitlines() for w in line.split() if w.endswith(".py") and "/" not in w}
+    files = {p.name for p in (ROOT / "gan").rglob("*.py")} | {"app.py"}
+    assert named <= files, sorted(named - files)
 
 
 def test_the_library_imports_without_gradio():
@@ -176,3 +202,5 @@ def test_the_checker_catches_an_upward_import_and_a_cycle(tmp_path, upward):
     assert not upward_imports(graph) and cycles(graph) == [["gan.core.data", "gan.core.models"]]
     write(root, {"gan/space/studio.py": "from gan.core import models\ndef f():\n    import gan.tools.bench\n"})
     assert "gan.tools.bench" in {m for m in reached_from(import_graph(root), "app") if not_for_the_app(m)}
+    write(root, {"gan/training/__init__.py": "", "gan/training/verdict.py": "from gan.cli import main\n", "gan/cli/__init__.py": ""})
+    assert "gan.training.verdict (gan.training) imports gan.cli (gan.cli)" in upward_imports(import_graph(root))

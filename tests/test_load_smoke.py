@@ -16,7 +16,7 @@ from gan.tools.loadtest import ENDPOINTS, ROWS
 def test_smoke_load_has_no_failures(tmp_path):
     out = tmp_path / "load.json"
     env = {**os.environ, "GAN_WEIGHTS": os.environ.get("GAN_WEIGHTS", str(WEIGHTS)), "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.run([sys.executable, "-m", "gan.tools.loadtest", "--smoke", "--json", str(out)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "gan", "dev", "loadtest", "--smoke", "--json", str(out)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     res = json.loads(out.read_text())

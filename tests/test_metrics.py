@@ -80,7 +80,7 @@ def test_roc_auc_and_calibration():
 
 
 def test_draws_measure_disjoint_seeds_and_report_their_spread(studio, fixture_digits):
-    """gan.evaluate --draws: draw 0 is the quoted figure (seeds 0..n-1), further draws use
+    """gan evaluate --draws: draw 0 is the quoted figure (seeds 0..n-1), further draws use
     seeds of their own, and the spread lists each draw's figure with its mean and std."""
     from gan import evaluate as E
     from gan.core.sampling import sample
@@ -118,6 +118,8 @@ def test_draws_measure_disjoint_seeds_and_report_their_spread(studio, fixture_di
     one = E.spread([E.evaluate_set(C, D, real, images[picks[0]], labels[picks[0]])])
     assert one["recall"]["std"] is None and json.loads(json.dumps(one)) == one
     assert f"| {one['recall']['mean']:.4f} (one set) |" in E.spread_table(spread, one)
+    from gan.cli import main
+
     with pytest.raises(SystemExit) as refused:
-        E.main(["--draws", "0"])
+        main(["evaluate", "--draws", "0"])
     assert refused.value.code == 2

@@ -1,4 +1,4 @@
-"""Publishing the model to the Hub (python -m gan.publish), tested as far as a machine without
+"""Publishing the model to the Hub (gan publish), tested as far as a machine without
 the Hub can test it for real: the exact files upload_folder would send and that they are all
 the Space needs, the card's YAML as huggingface_hub's ModelCard reads it, the Space's front
 matter naming the repo, and one clear sentence without a token, without the network, offline,
@@ -20,9 +20,9 @@ MODELS = ("generator", "discriminator", "classifier", "digit_detector", "verdict
 
 
 def publish_command(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """python -m gan.publish with no Hugging Face credentials or settings from this machine."""
+    """gan publish with no Hugging Face credentials or settings from this machine."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
-    return subprocess.run([sys.executable, "-m", "gan.publish", *args], check=False, cwd=ROOT, env={**clean, **env},
+    return subprocess.run([sys.executable, "-m", "gan", "publish", *args], check=False, cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 
 
@@ -123,7 +123,7 @@ def test_a_folder_gan_ship_did_not_write_is_refused_before_any_upload(tmp_path, 
         words = ("does not match its checksum", "directions.json")
     else:
         (folder / "README.md").unlink()
-        words = ("README.md is missing", "gan.ship")
+        words = ("README.md is missing", "gan ship")
     one_sentence(publish_command("--weights", str(folder), "--repo", "someone/mnist-gan", HF_TOKEN="hf_not_a_real_token",
                                  HF_ENDPOINT="http://127.0.0.1:9"), *words)
 
@@ -135,6 +135,6 @@ def test_no_repo_given_or_named_by_the_space_is_one_sentence(tmp_path, monkeypat
     readme.write_text("---\ntitle: x\nsdk: gradio\n---\n# x\n")  # a Space that names no model
     monkeypatch.setattr(publish, "SPACE_README", readme)
     with pytest.raises(SystemExit) as e:
-        publish.main(["--dry-run"])
+        publish.run(publish.SHIPPED, dry_run=True)
     assert str(e.value) == "error: no --repo given, and the Space's README front matter names no model repo (models:)"
     assert publish.space_model_repo(tmp_path / "absent.md") is None  # a pip-installed package has no README

@@ -14,12 +14,12 @@ from conftest import FIXTURE, ROOT
 DEFAULT_RUN_STEPS = Config().epochs * (60_000 // Config().batch_size)  # the default command's whole run on MNIST's 60,000 digits
 
 
-def run(module, *args):
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+def run(*command):
+    return subprocess.run([sys.executable, "-m", "gan", *command], cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
 def test_the_default_recipe_trains_two_steps_on_the_fixture(tmp_path):
-    out = run("gan.train", "--data-dir", str(FIXTURE), "--out", str(tmp_path), "--max-steps", "2", "--log-every", "1")
+    out = run("train", "--data-dir", str(FIXTURE), "--out", str(tmp_path), "--max-steps", "2", "--log-every", "1")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2]
@@ -40,7 +40,7 @@ def test_schedule_at_given_steps_matches_config(total):
 
 
 def test_the_shipped_weights_are_one_run_of_the_default_command():
-    """weights/train_log.jsonl is one run of `python -m gan.train` with its defaults: every
+    """weights/train_log.jsonl is one run of `gan train` with its defaults: every
     logged step on Config's schedule, from the first line to the run's last step, never resumed
     with other settings (a resume that changed the schedule would break the learning rates)."""
     cfg, total = Config(), DEFAULT_RUN_STEPS
@@ -62,7 +62,7 @@ def test_ema_half_life_ramps_up_to_its_setting():
 
 def test_the_log_follows_the_schedule(tmp_path):
     """8 steps (2 epochs of 4): the learning rate falls from the middle, the class loss drops at 3/4."""
-    out = run("gan.train", "--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "250", "--epochs", "2",
+    out = run("train", "--data-dir", str(FIXTURE), "--out", str(tmp_path), "--batch-size", "250", "--epochs", "2",
               "--lr-decay-start", "0.5", "--aux-weight", "1", "--aux-weight-late", "0.25", "--aux-late-start", "0.75", "--log-every", "1")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
@@ -75,7 +75,7 @@ def test_the_log_follows_the_schedule(tmp_path):
 def test_snapshots_make_a_frontier(tmp_path):
     """Snapshots every epoch; the last one is the final generator itself, measured once."""
     run_dir = tmp_path / "run"
-    out = run("gan.train", "--data-dir", str(FIXTURE), "--out", str(run_dir), "--batch-size", "500", "--epochs", "3", "--snapshot-every", "1")
+    out = run("train", "--data-dir", str(FIXTURE), "--out", str(run_dir), "--batch-size", "500", "--epochs", "3", "--snapshot-every", "1")
     assert out.returncode == 0, out.stderr
     snaps = sorted(p.name for p in (run_dir / "snapshots").iterdir())
     assert snaps == ["epoch_001", "epoch_002", "epoch_003"]
@@ -83,7 +83,7 @@ def test_snapshots_make_a_frontier(tmp_path):
     assert [c["step"] for c in cost] == [2, 4, 6] and 0 < cost[0]["seconds"] <= cost[1]["seconds"] <= cost[2]["seconds"]
 
     png = tmp_path / "frontier.png"
-    out = run("gan.tools.frontier", str(run_dir), "--data-dir", str(FIXTURE), "--samples", "500", "--plot", str(png))
+    out = run("dev", "frontier", str(run_dir), "--data-dir", str(FIXTURE), "--samples", "500", "--plot", str(png))
     assert out.returncode == 0, out.stderr
     rows = json.loads((run_dir / "frontier.json").read_text())
     assert [r["generator"] for r in rows] == ["snapshots/epoch_001", "snapshots/epoch_002", "generator"]
@@ -99,10 +99,10 @@ def test_frontier_plots_recorded_points_alone(tmp_path):
     point = {"minutes": 10.0, "fid": 0.3, "inception_score": 7.5, "precision": 0.8, "recall": 0.7, "class_accuracy": 0.99}
     recorded.write_text(json.dumps({"old recipe": [{"generator": "epoch 5", **point}, {"generator": "epoch 10", **point, "minutes": 20.0}]}))
     png = tmp_path / "frontier.png"
-    out = run("gan.tools.frontier", "--recorded", str(recorded), "--plot", str(png), "--data-dir", str(tmp_path / "no-mnist-here"))
+    out = run("dev", "frontier", "--recorded", str(recorded), "--plot", str(png), "--data-dir", str(tmp_path / "no-mnist-here"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("| old recipe |") == 2 and png.stat().st_size > 10_000
     assert not (tmp_path / "no-mnist-here").exists()  # nothing was measured, so nothing was downloaded
 
-    out = run("gan.tools.frontier")
+    out = run("dev", "frontier")
     assert out.returncode == 2 and "--recorded" in out.stderr and "Traceback" not in out.stderr

@@ -1,5 +1,5 @@
 """A training run never touches weights/, serves as it is (GAN_WEIGHTS=runs/<name>), and
-becomes the shipped weights only through `python -m gan.ship`."""
+becomes the shipped weights only through `gan ship`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def trained_run(tmp_path_factory):
     """A 2-step training with no --out, started from a fresh directory: it lands in runs/default there."""
     cwd = tmp_path_factory.mktemp("cwd")
     before = {p: p.stat().st_mtime_ns for p in WEIGHTS.rglob("*")}
-    out = run(["-m", "gan.train", "--data-dir", str(FIXTURE), "--max-steps", "2", "--batch-size", "32", "--log-every", "1"], cwd)
+    out = run(["-m", "gan", "train", "--data-dir", str(FIXTURE), "--max-steps", "2", "--batch-size", "32", "--log-every", "1"], cwd)
     assert out.returncode == 0, out.stderr
     assert {p: p.stat().st_mtime_ns for p in WEIGHTS.rglob("*")} == before  # weights/ untouched
     assert "run: 100%" in out.stdout and "done: 2 steps, wall time" in out.stdout  # the whole run's bar, then its wall time
@@ -59,7 +59,7 @@ def test_the_studio_serves_a_run_folder_as_it_is(trained_run, caplog):
 def test_ship_copies_the_run_and_writes_checksums(trained_run, tmp_path):
     # Evaluation needs the full MNIST (4 minutes), the directions 20,000 digits, the verdict and the digit
     # detector (10 minutes) tens of thousands: left out here.
-    out = run(["-m", "gan.ship", str(trained_run), "--to", str(tmp_path / "w"), "--data-dir", str(FIXTURE),
+    out = run(["-m", "gan", "ship", str(trained_run), "--to", str(tmp_path / "w"), "--data-dir", str(FIXTURE),
                "--skip", "fit_directions", "--skip", "evaluate", "--skip", "verdict", "--skip", "digit_detector"], ROOT)
     assert out.returncode == 0, out.stderr
     shipped = tmp_path / "w"
@@ -75,6 +75,7 @@ def test_ship_copies_the_run_and_writes_checksums(trained_run, tmp_path):
 
 def test_ship_refuses_a_folder_that_is_not_a_finished_run(tmp_path):
     (tmp_path / "run").mkdir()
-    out = run(["-m", "gan.ship", str(tmp_path / "run"), "--to", str(tmp_path / "w")], ROOT)
-    assert out.returncode != 0 and "is missing: is" in out.stderr and "Traceback" not in out.stderr
+    out = run(["-m", "gan", "ship", str(tmp_path / "run"), "--to", str(tmp_path / "w")], ROOT)
+    assert out.returncode != 0 and "has no generator/model.safetensors" in out.stderr and "finished training run" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "w").exists()

@@ -1,4 +1,4 @@
-"""gan.synth writes a labelled synthetic MNIST from a generator; gan.core.cas trains the reference
+"""gan.synth writes a labelled synthetic MNIST from a generator; gan.training.cas trains the reference
 classifier's recipe on it and tests on real digits (the Classification Accuracy Score)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_synth_writes_the_requested_counts_with_the_right_labels(tmp_path, studi
     from gan.core.metrics import class_accuracy, embed
 
     out = tmp_path / "synth.npz"
-    synth.main(["--per-class", "30", "--out", str(out), "--weights", str(WEIGHTS)])
+    synth.write_synth(out, 30, WEIGHTS)
     images, labels = (t.numpy() for t in load_mnist(out))  # the form --data-dir file.npz reads
     assert images.shape == (300, 28, 28) and images.dtype == np.uint8
     assert np.bincount(labels, minlength=10).tolist() == [30] * 10
@@ -42,7 +42,7 @@ def test_a_synthetic_digit_is_the_apps_digit_for_its_seed(tmp_path, studio):
     from gan import synth
 
     out = tmp_path / "s.npz"
-    synth.main(["--per-class", "1", "--out", str(out), "--weights", str(WEIGHTS), "--seed", "7", "--psi", "0.7"])
+    synth.write_synth(out, 1, WEIGHTS, seed=7, psi=0.7)
     with np.load(out) as f:
         images, labels = f["images"], f["labels"]
     assert labels.dtype == np.int64 and labels.tolist() == [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]
@@ -52,16 +52,16 @@ def test_a_synthetic_digit_is_the_apps_digit_for_its_seed(tmp_path, studio):
 
 
 def test_synth_refuses_what_load_mnist_could_not_read():
-    run = lambda *a: subprocess.run([sys.executable, "-m", "gan.synth", *a], cwd=ROOT, capture_output=True, text=True)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gan", "synth", *a], cwd=ROOT, capture_output=True, text=True)
     bad_name = run("--per-class", "1", "--out", "synth.pt")
     assert bad_name.returncode == 2 and "--out must end in .npz" in bad_name.stderr
     no_digits = run("--per-class", "0", "--out", "x.npz")
-    assert no_digits.returncode == 2 and "per_class >= 1" in no_digits.stderr
+    assert no_digits.returncode == 2 and "--per-class at least 1" in no_digits.stderr
     assert not (ROOT / "x.npz").exists()
 
 
 def test_cas_on_a_tiny_budget(fixture_digits, generator):
-    from gan.core.cas import classification_accuracy_score, summary
+    from gan.training.cas import classification_accuracy_score, summary
 
     images, labels = fixture_digits
     cas = classification_accuracy_score(generator, images[:600], labels[:600], images[600:], labels[600:],
@@ -78,7 +78,7 @@ def test_cas_on_a_tiny_budget(fixture_digits, generator):
 
 def test_train_classifier_counts_steps_across_passes(fixture_digits):
     """A budget in steps runs whole passes, then a cut-short one: 25 steps over 100 digits in batches of 10."""
-    from gan.core.classifier import train_classifier
+    from gan.training.classifier import train_classifier
 
     images, labels = (torch.from_numpy(a[:100]) for a in fixture_digits)
     passes = []

@@ -12,7 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from gan import train as train_mod
+from gan.training import gan as train_mod
 from gan.core.data import load_mnist
 from gan.core.errors import DataError
 from gan.core.pixels import to_model_range
@@ -23,7 +23,7 @@ from conftest import FIXTURE, ROOT
 
 
 def run_train(*args):
-    return subprocess.run([sys.executable, "-m", "gan.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "gan", "train", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_help_documents_every_setting():
@@ -87,7 +87,7 @@ def test_bf16_runs_the_convolutions_in_bfloat16_and_keeps_float32_weights():
 
 def test_kill_saves_a_checkpoint_to_resume_from(tmp_path):
     """SIGTERM (`kill`, a job scheduler) stops a run as Ctrl-C does: a checkpoint at the step it reached."""
-    run = subprocess.Popen([sys.executable, "-m", "gan.train", "--data-dir", str(FIXTURE), "--out", str(tmp_path),
+    run = subprocess.Popen([sys.executable, "-m", "gan", "train", "--data-dir", str(FIXTURE), "--out", str(tmp_path),
                             "--batch-size", "32", "--log-every", "1", "--epochs", "50"],
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     log, give_up = tmp_path / "train_log.jsonl", time.monotonic() + 300  # a guard against a hang, not a timing check
@@ -140,7 +140,7 @@ def test_bad_npz_gives_a_clear_error(tmp_path):
 
 
 def test_resume_drops_log_lines_written_after_the_checkpoint(tmp_path):
-    from gan.train import trim_log
+    from gan.training.gan import trim_log
 
     log = tmp_path / "train_log.jsonl"
     log.write_text("".join(json.dumps({"step": s, "loss_d": 1.0}) + "\n" for s in (50, 100, 150, 200)))
@@ -161,7 +161,7 @@ def test_bad_settings_are_refused_before_training(tmp_path, args):
 def test_class_shares_set_each_digits_share_of_an_epoch():
     """--class-shares draws digits in the given proportions, whatever the data's own; without
     it an epoch is a shuffle that visits every digit once. Both depend on the seed alone."""
-    from gan.train import epoch_order
+    from gan.training.gan import epoch_order
 
     labels = torch.tensor([0] * 900 + [8] * 100 + list(range(1, 8)) * 100 + [9] * 100)  # 0 is 9 times as common as 8
     plain = epoch_order(labels, None, seed=3)
@@ -217,7 +217,8 @@ def test_a_wrong_option_is_named(args, words):
 
 
 def test_recipes_are_named_settings_and_flags_beside_them_win():
-    from gan.core.config import RECIPES, Config, parse_args, recipe
+    from gan.cli.commands import train_config as parse_args
+    from gan.core.config import RECIPES, Config, recipe
 
     field_names = {f.name for f in dataclasses.fields(Config)}
     assert {"shipped", "bf16-30", "fast30", "quick"} <= set(RECIPES) and RECIPES["shipped"] == {}

@@ -57,7 +57,7 @@ def test_model_text_explains_its_numbers_and_runs_in_a_clone(studio):
     assert "KID is an unbiased estimate" in text and "below 0.5 because" in text and "never saw in training" in text
     commands = text.split("```bash")[1].split("```")[0]
     assert "../shared" not in commands and "--threads" not in commands
-    assert all(line.startswith("python -m gan.") for line in commands.strip().splitlines())
+    assert all(line.startswith("gan ") for line in commands.strip().splitlines())
 
 
 def test_model_text_explains_each_row_and_when_the_floor_can_be_beaten(studio):

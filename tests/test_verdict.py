@@ -243,7 +243,7 @@ def test_tampered_or_incomplete_verdict_weights_are_refused(tmp_path):
 
 def test_the_ship_step_retrains_the_verdict_for_each_new_generator():
     from gan import ship
-    from gan.space.train_verdict import train_verdict
+    from gan.training.verdict import train_verdict
 
     assert ship.STEPS.index(ship.copy_run) < ship.STEPS.index(ship.verdict) < ship.STEPS.index(ship.checksums)
     assert "train_verdict" in ship.verdict.__code__.co_names and callable(train_verdict)

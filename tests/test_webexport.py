@@ -1,4 +1,4 @@
-"""The page's generator (gan.space.webexport + web/gan.js): the committed export is the served
+"""The page's generator (gan.tools.webexport + web/gan.js): the committed export is the served
 generator, the exporter notices stale files, and the JavaScript and WebAssembly kernels in
 Node draw torch's latents and the server's pixels."""
 
@@ -16,13 +16,13 @@ from safetensors.torch import load_file, save_file
 
 from conftest import ROOT, WEIGHTS
 from gan.core.sampling import latents_from_seeds
-from gan.space.webexport import MODEL_FILE, WEB_DIR, WEIGHTS_FILE, export_web, exported_matches, folded_generator
+from gan.tools.webexport import MODEL_FILE, WEB_DIR, WEIGHTS_FILE, export_web, exported_matches, folded_generator
 
 NODE = shutil.which("node")
 
 
 def test_committed_export_is_the_served_generator():
-    # Fails when weights/generator (or directions.json) changed and `python -m gan.space.webexport` was not rerun.
+    # Fails when weights/generator (or directions.json) changed and `gan dev webexport` was not rerun.
     assert exported_matches(WEIGHTS) == []
 
 

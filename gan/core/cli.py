@@ -1,10 +1,10 @@
-"""The command lines' one argument parser: no abbreviations, and a suggestion for a typo.
+"""The command line's one argument parser: no abbreviations, and a suggestion for a typo.
 
 argparse by default takes `--epoch` for `--epochs` (and would take `--e` for whichever option
 it happens to prefix), and answers `--epohcs` with a usage dump that hides the one line that
-matters. Every `python -m gan...`
-command builds its parser with `Parser`, so a misspelt option gets one line naming the close
-match. Standard library only: `--help` must answer before torch is imported."""
+matters. Every `gan` command (gan.cli) builds its parser with `Parser`, so a misspelt option gets
+one line naming the close match. Standard library only: `--help` must answer before torch is imported.
+"""
 
 from __future__ import annotations
 

@@ -1,21 +1,18 @@
-"""A run's settings in one place: `Config`, its named recipes, and the command line built from it.
+"""A run's settings in one place: `Config` and its named recipes.
 
-    python -m gan.train --data-dir ../shared/data --out runs/dcgan                     # the shipped recipe (the defaults)
-    python -m gan.train --data-dir ../shared/data --out runs/b30 --recipe bf16-30      # about 30 minutes on 2 cores with AMX
-    python -m gan.train --data-dir ../shared/data --out runs/b30 --recipe bf16-30 --seed 1   # a flag after the recipe wins
+    gan train --data-dir ../shared/data --out runs/dcgan                     # the shipped recipe (the defaults)
+    gan train --data-dir ../shared/data --out runs/b30 --recipe bf16-30      # about 30 minutes on 2 cores with AMX
+    gan train --data-dir ../shared/data --out runs/b30 --recipe bf16-30 --seed 1   # a flag after the recipe wins
 
-Every field of `Config` is a flag of `python -m gan.train` (its `# ...` comment is the flag's
-help). A recipe is a named set of values over the defaults (RECIPES); the measurements behind
-each are in docs/experiments.md. Standard library only: `--help` answers before torch loads.
+Every field of `Config` is a flag of `gan train` (its `# ...` comment is the flag's help:
+gan.cli.commands builds the command line from this class). A recipe is a named set of values
+over the defaults (RECIPES); the measurements behind each are in docs/experiments.md.
+Standard library only: `gan train --help` answers before torch loads.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
-from dataclasses import dataclass, fields, replace
-
-from .cli import Parser
+from dataclasses import dataclass, replace
 
 ARCHS = ("dcgan", "mlp")
 LOSS_NAMES = ("bce", "minimax", "wgan-gp", "rpgan")  # gan.core.losses.LOSSES (a test keeps them equal)
@@ -58,7 +55,7 @@ class Config:
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
-    precision: str = "fp32"  # fp32 | bf16: the step under bfloat16 autocast, 1.5-1.7x the images/s on CPUs with AMX (python -m gan.bench)
+    precision: str = "fp32"  # fp32 | bf16: the step under bfloat16 autocast, 1.5-1.7x the images/s on CPUs with AMX (gan bench)
     log_every: int = 50  # steps between train_log.jsonl lines
     snapshot_every: int = 0  # epochs between snapshots of the EMA generator in --out/snapshots/ (0: none), for gan.tools.frontier
     max_steps: int = 0  # stop after this many steps in all (0: run every epoch); for smoke tests
@@ -112,56 +109,3 @@ def recipe(name: str, **overrides: object) -> Config:
     if name not in RECIPES:
         raise ValueError(f"no recipe {name!r}; the recipes are {', '.join(RECIPES)}")
     return replace(Config(), **{**RECIPES[name], **overrides})
-
-
-def build_parser(base: Config | None = None, description: str = "") -> Parser:
-    """The command line of `python -m gan.train`: --recipe, then one flag per Config field,
-    its default the recipe's value."""
-    base = base or Config()
-    p = Parser(prog="python -m gan.train", description=description)
-    p.add_argument("--recipe", choices=list(RECIPES), default="shipped",
-                   help="a named set of settings over the defaults (gan/core/config.py); flags given beside it win (default: shipped)")
-    comments = _field_comments()
-    for f in fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        value = getattr(base, f.name)
-        help_ = f"{comments.get(f.name, '')} (default: {value})"
-        if f.type == "bool":  # --flag and --no-flag, whatever the default
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=value, help=help_)
-        else:
-            p.add_argument(flag, type={"int": int, "float": float, "str": str}[f.type], default=value, help=help_,
-                           choices=CHOICES.get(f.name))
-    return p
-
-
-def parse_args(argv: list[str] | None = None, description: str = "") -> Config:
-    """The command line's Config: the recipe's values, then the flags given."""
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    pre.add_argument("--recipe", default="shipped")
-    name = pre.parse_known_args(argv)[0].recipe
-    p = build_parser(recipe(name) if name in RECIPES else None, description)  # an unknown name: the full parser says so
-    values = vars(p.parse_args(argv))
-    values.pop("recipe")
-    cfg = Config(**values)
-    if cfg.r1_every < 1 or cfg.r1_gamma < 0 or cfg.diversity_weight < 0:
-        p.error("--r1-every must be at least 1, --r1-gamma and --diversity-weight at least 0")
-    try:
-        shares = cfg.shares()
-    except ValueError:
-        shares = []
-    if shares is not None and (len(shares) != 10 or not all(map(math.isfinite, shares)) or min(shares) < 0 or sum(shares) <= 0):
-        p.error("--class-shares takes ten numbers, one per digit, at least 0 and not all 0: 1,1,1,1,1,1,1,1,2,1")
-    if cfg.twin_classifier and cfg.aux_weight <= 0:
-        p.error("--twin-classifier needs the auxiliary classifier (--aux-weight above 0)")
-    return cfg
-
-
-def _field_comments() -> dict[str, str]:
-    """The `# ...` comment beside each Config field, so --help and the code never disagree."""
-    import inspect
-
-    out = {}
-    for line in inspect.getsource(Config).splitlines():
-        if ":" in line and "#" in line:
-            out[line.split(":")[0].strip()] = line.split("#", 1)[1].strip()
-    return out

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from .errors import DataError
+from .inputs import IDX_FILES, LOCAL_COPY
 
-IDX_FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"), False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 NPZ_MAGIC = b"PK\x03\x04"  # an .npz is a zip archive
 
 
@@ -35,10 +35,9 @@ def load_mnist(path: str | Path, train: bool = True) -> tuple[torch.Tensor, torc
         for folder in sorted(created, key=lambda p: len(p.parts), reverse=True):  # a mistyped --data-dir leaves nothing behind
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-        raise DataError(
-            f"could not load MNIST from {path} ({type(e).__name__}: {e}). Point --data-dir at a folder "
-            "holding MNIST/raw/*-ubyte (torchvision's layout), or run once with network access to download it."
-        ) from e
+        # One sentence: torchvision's own message is several lines, a URL per mirror tried.
+        raise DataError(f"could not load MNIST from {path}: it is not there and downloading it failed "
+                        f"({type(e).__name__}): give --data-dir {LOCAL_COPY}, or run once with network access") from e
     images, labels = ds.data, ds.targets
     _check(images, labels, path)
     return images, labels

@@ -1,6 +1,6 @@
 """Latent directions that mean something, for the app's sliders.
 
-    python -m gan.core.directions                 # refit the shipped weights' sliders (gan.ship does it for a new model)
+    gan dev directions                 # refit the shipped weights' sliders (gan ship does it for a new model)
 
 Named directions (InterFaceGAN-style, Shen et al. 2020): measure an attribute (stroke
 thickness, slant, width, height) on many generated digits, standardise it within each digit
@@ -17,26 +17,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from .cli import Parser
+import numpy as np
+import torch
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.core.directions", description=__doc__)
-    p.add_argument("--weights", default=None, help="folder with generator/; directions.json is written there (default: the shipped weights/)")
-    p.add_argument("--samples", type=int, default=20_000, help="generated digits to fit on")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from .models import Generator  # noqa: E402
-from .sampling import images_from_latents, latents_from_seeds  # noqa: E402
-from .weights import load_model, resolve_weights  # noqa: E402
+from .models import Generator
+from .sampling import images_from_latents, latents_from_seeds
+from .weights import load_model
 
 ATTRIBUTES = ("thickness", "slant", "width", "height")
 N_PRINCIPAL = 4
@@ -119,22 +107,18 @@ def fit_all(generator: Generator, samples: int = 20_000, principal_samples: int 
     return dict(zip(SLIDER_NAMES, [v.tolist() for v in [*named.values(), *principal]]))
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    folder = resolve_weights(args.weights)
-    g = load_model(Generator, folder / "generator")
-    directions = fit_all(g, args.samples, log=lambda message: print(message, flush=True))
+def fit_and_write(folder: Path, samples: int = 20_000) -> Path:
+    """Fit every slider's direction for folder/generator, write folder/directions.json, and
+    print what each named direction does, measured on fresh digits at -2 and +2."""
+    g = load_model(Generator, Path(folder) / "generator")
+    directions = fit_all(g, samples, log=lambda message: print(message, flush=True))
     named = {k: torch.tensor(directions[k]) for k in ATTRIBUTES}
-    out = folder / "directions.json"
+    out = Path(folder) / "directions.json"
     out.write_text(json.dumps({"z_dim": g.z_dim, "directions": directions}))
-    # Report what each named direction does, measured on fresh digits at -2 and +2.
     z = latents_from_seeds(range(1000), g.z_dim)
     digits = torch.arange(1000) % 10
     for name, d in named.items():
         lo, hi = (measure(images_from_latents(g, z + s * d, digits))[name].mean() for s in (-2, 2))
         print(f"{name:9s}: {lo:.3f} at -2 -> {hi:.3f} at +2")
     print(f"wrote {out}")
-
-
-if __name__ == "__main__":
-    main()
+    return out

@@ -1,8 +1,8 @@
 """Data-parallel training over the processes torchrun starts: one global batch, N processes.
 
-    torchrun --standalone --nproc_per_node=N -m gan.train --data-dir ../shared/data --out runs/NAME
+    torchrun --standalone --nproc_per_node=N -m gan train --data-dir ../shared/data --out runs/NAME
 
-torchrun starts N copies of `gan.train` and tells each its RANK and the WORLD_SIZE in the
+torchrun starts N copies of `gan train` and tells each its RANK and the WORLD_SIZE in the
 environment (`shard_from_environment`). Each process holds the whole model and, every step,
 trains on its own rows of the recipe's global batch (`Shard.rows`: every N-th row from its rank
 on, of the batch one process would take) with its rows of the latents one process would draw;
@@ -56,7 +56,7 @@ class Shard:
 
 def shard_from_environment() -> Shard | None:
     """The Shard torchrun's RANK and WORLD_SIZE describe; None for a single process
-    (a plain `python -m gan.train`, or torchrun with one process)."""
+    (a plain `gan train`, or torchrun with one process)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     return Shard(int(os.environ["RANK"]), world) if world > 1 else None
 

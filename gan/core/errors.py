@@ -21,6 +21,11 @@ class InputError(ValueError):
     """A request the Space refuses; str(e) is a message for the visitor."""
 
 
+class RunFolderError(RuntimeError):
+    """A run folder that does not suit the command: a new run into one that already holds a
+    run, or --resume from one without a checkpoint."""
+
+
 class LaunchError(RuntimeError):
     """A torchrun launch that training cannot run as given: a batch that does not divide among
     the processes, or a device no process group serves."""

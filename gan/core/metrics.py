@@ -10,6 +10,8 @@ take its features or logits.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from torch import nn
@@ -20,6 +22,14 @@ from torchmetrics.image.kid import KernelInceptionDistance
 
 from .models import Classifier
 from .pixels import to_model_range
+
+
+def _quietly(make):
+    """A torchmetrics metric made without its warning that it keeps every feature in memory
+    (10,000 x 128 features here: 10 MB, by design), noise to whoever runs gan evaluate."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Metric `.*` will save all extracted features", category=UserWarning)
+        return make()
 
 
 class _Given(nn.Module):
@@ -58,7 +68,7 @@ def fid(real_feats: torch.Tensor, fake_feats: torch.Tensor) -> float:
 def kid(real_feats: torch.Tensor, fake_feats: torch.Tensor, seed: int = 0) -> tuple[float, float]:
     """Kernel Inception Distance (mean, std over 100 random subsets of up to 1000)."""
     torch.manual_seed(seed)  # the subsets are drawn from torch's global generator
-    metric = KernelInceptionDistance(feature=_Given(real_feats.shape[1]), subset_size=min(1000, len(real_feats), len(fake_feats)))
+    metric = _quietly(lambda: KernelInceptionDistance(feature=_Given(real_feats.shape[1]), subset_size=min(1000, len(real_feats), len(fake_feats))))
     metric.update(real_feats, real=True)
     metric.update(fake_feats, real=False)
     mean, std = metric.compute()
@@ -68,7 +78,7 @@ def kid(real_feats: torch.Tensor, fake_feats: torch.Tensor, seed: int = 0) -> tu
 def inception_score(logits: torch.Tensor, seed: int = 0) -> tuple[float, float]:
     """exp(E[KL(p(y|x) || p(y))]) over 10 splits: 10 at most (confident and balanced)."""
     torch.manual_seed(seed)  # the splits are a random permutation from torch's global generator
-    metric = InceptionScore(feature=_Given(logits.shape[1]), splits=10)
+    metric = _quietly(lambda: InceptionScore(feature=_Given(logits.shape[1]), splits=10))
     metric.update(logits)
     mean, std = metric.compute()
     return float(mean), float(std)

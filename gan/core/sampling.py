@@ -17,7 +17,7 @@ from .models import Generator, as_label_vectors
 from .pixels import to_uint8
 
 MAX_SEED = 2**32 - 1
-SYNTH_SEED = 200_000  # the first seed of a synthetic set (python -m gan.synth): clear of gan.evaluate's, and the CAS's training set
+SYNTH_SEED = 200_000  # the first seed of a synthetic set (gan synth): clear of gan.evaluate's, and the CAS's training set
 
 
 def latents_from_seeds(seeds: Iterable[int], z_dim: int) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""One training step of the GAN: the single definition that `python -m gan.train` and the
+"""One training step of the GAN: the single definition that `gan train` and the
 Space's Training lab (`gan/space/lab.py`) both run; and the moving average of G's weights
 (`update_ema`) that both keep.
 

@@ -7,7 +7,7 @@ that names the file. Standard library only, so a command can name its default we
 before torch is imported. `checksums.json` holds the SHA-256 of every file the app loads, so
 truncated or tampered weights are refused at start-up.
 
-    python -m gan.core.weights weights     # rewrite weights/checksums.json after changing a file by hand
+    gan dev checksums weights     # rewrite weights/checksums.json after changing a file by hand
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import os
 from pathlib import Path
 
-from .cli import Parser
 from .errors import WeightsError
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # the repository: app.py, weights/, docs/ beside the package
@@ -39,11 +38,13 @@ def resolve_weights(spec: str | Path | None = None) -> Path:
     """A local weights folder, or a Hub repo id downloaded to the local cache.
     Default: $GAN_WEIGHTS, else the committed weights/ beside the package (so every command
     finds them from any directory after `pip install -e .`)."""
+    from_env = not spec and bool(os.environ.get("GAN_WEIGHTS"))
     spec = str(spec or os.environ.get("GAN_WEIGHTS") or SHIPPED)
     if Path(spec).is_dir():
         return Path(spec)
     if looks_like_path(spec):
-        hint = " (a non-editable `pip install .` copies the code, not weights/: set GAN_WEIGHTS)" if Path(spec) == SHIPPED else ""
+        hint = (" (a non-editable `pip install .` copies the code, not weights/: set GAN_WEIGHTS)" if Path(spec) == SHIPPED
+                else " (from $GAN_WEIGHTS)" if from_env else "")
         raise WeightsError(f"weights folder not found: {spec}{hint}")
     try:
         from huggingface_hub import snapshot_download
@@ -98,16 +99,3 @@ def verify_checksums(folder: Path) -> None:
             raise WeightsError(f"missing weights file: {path}")
         if sha256(path) != expected:
             raise WeightsError(f"weights file does not match its checksum (truncated or modified): {path}")
-
-
-def main(argv: list[str] | None = None) -> None:
-    p = Parser(prog="python -m gan.core.weights", description=__doc__)
-    p.add_argument("folder", nargs="?", default="weights", type=Path, help="weights folder (default: weights)")
-    folder = p.parse_args(argv).folder
-    if not folder.is_dir():
-        p.error(f"no such folder: {folder}")
-    print(f"wrote {folder / LISTING}: {len(write_checksums(folder))} files")
-
-
-if __name__ == "__main__":
-    main()

@@ -9,8 +9,8 @@ stroke outline filled solid), a thin ballpoint scanned on grey paper, and plain 
 a 1 (one straight or slanted line, any length and width). Every kind varies the canvas size
 (280 px like the Space's Sketchpad, up to 600 px), the pen, the digit's size and place.
 
-    python -m gan.makers.drawings --out drawings/ -n 3 --data-dir ../shared/data   # write PNGs to look at
-    python -m gan.tools.uploads --verdict --data-dir ../shared/data                # how the Space judges them
+    gan dev drawings --out drawings/ -n 3 --data-dir ../shared/data   # write PNGs to look at
+    gan dev uploads --verdict --data-dir ../shared/data                # how the Space judges them
 
 `drawing_cases(images, labels, n_per_kind, seed)` is what the measurement and the tests call.
 """
@@ -23,8 +23,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
-
-from gan.core.cli import Parser
 
 from .photos import pen_stroke
 
@@ -147,22 +145,14 @@ def png_bytes(light: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def main() -> None:
-    p = Parser(prog="python -m gan.makers.drawings", description=__doc__)
-    p.add_argument("--out", required=True, help="folder to write the drawings into")
-    p.add_argument("-n", type=int, default=3, help="drawings of each kind")
-    p.add_argument("--data-dir", default="data", help="MNIST: torchvision layout or .npz (default: data)")
-    args = p.parse_args()
+def write_drawings(out: Path, data_dir: str | Path, n: int = 3) -> None:
+    """`gan dev drawings`: n drawings of each kind, of MNIST test digits, as files in `out`."""
     from .photos import test_digits
 
-    images, labels = test_digits(args.data_dir)
-    out = Path(args.out)
+    images, labels = test_digits(data_dir)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for k, case in enumerate(drawing_cases(images, labels, args.n)):
+    for k, case in enumerate(drawing_cases(images, labels, n)):
         ext = "jpg" if case.data[:2] == b"\xff\xd8" else "png"
         (out / f"{case.kind.replace(' ', '_')}_{k:03d}_label{case.label}.{ext}").write_bytes(case.data)
     print(f"wrote {len(list(out.iterdir()))} drawings to {out}")
-
-
-if __name__ == "__main__":
-    main()

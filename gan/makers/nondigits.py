@@ -14,7 +14,7 @@ checkers, smooth or banded low-frequency fields and smudged paper), and blank pa
 Gaussian noise that the train split has none of. Training has more of the broad families
 (TRAIN_SHARE): letters come in 52 shapes and many fonts, drawings in endless compositions.
 
-    python -m gan.makers.nondigits --out nondigits/ -n 4    # write some to look at
+    gan dev nondigits --out nondigits/ -n 4    # write some to look at
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
-
-from gan.core.cli import Parser
 
 from .drawings import PENS, pen_drawing, png_bytes, skeleton
 from .photos import CONDITIONS, photograph
@@ -425,17 +423,9 @@ def nondigit_cases(n_per_kind: int, split: str = "test", seed: int = 0) -> list[
     return cases
 
 
-def main() -> None:
-    parser = Parser(prog="python -m gan.makers.nondigits", description=__doc__)
-    parser.add_argument("-n", "--per-kind", type=int, default=4)
-    parser.add_argument("--split", default="test", choices=["train", "test"])
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    for k, case in enumerate(nondigit_cases(args.per_kind, args.split)):
+def write_nondigits(out: Path, per_kind: int = 4, split: str = "test") -> None:
+    """`gan dev nondigits`: per_kind non-digits of each kind of `split`, as files in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    for k, case in enumerate(nondigit_cases(per_kind, split)):
         ext = "png" if case.data[:4] == b"\x89PNG" else "jpg"
-        (args.out / f"{k:04d}_{case.kind.replace(' ', '-')}.{ext}").write_bytes(case.data)
-
-
-if __name__ == "__main__":
-    main()
+        (out / f"{k:04d}_{case.kind.replace(' ', '-')}.{ext}").write_bytes(case.data)

@@ -6,8 +6,8 @@ a shadow across the page, blur, sensor noise, JPEG quality, the digit's size and
 and the table around the paper. Every condition varies the basics a little; each named
 condition pushes one of them hard, and "everything" stacks several.
 
-    python -m gan.makers.photos --out photos/ -n 3 --data-dir ../shared/data   # write the JPEGs to look at
-    python -m gan.tools.uploads --photos --data-dir ../shared/data          # how well the Space reads them
+    gan dev photos --out photos/ -n 3 --data-dir ../shared/data   # write the JPEGs to look at
+    gan dev uploads --photos --data-dir ../shared/data          # how well the Space reads them
 
 `photo_cases(images, labels, n_per_condition, seed)` is what tests call.
 """
@@ -21,8 +21,6 @@ from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageFilter
-
-from gan.core.cli import Parser
 
 CONDITIONS = ["plain", "vignette", "blue ballpoint", "pencil", "marker", "ruled paper", "shadow",
               "small off-centre", "table border", "tilt", "blur noise jpeg", "everything"]
@@ -203,18 +201,9 @@ def test_digits(data_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return images.numpy(), labels.numpy()
 
 
-def main() -> None:
-    parser = Parser(prog="python -m gan.makers.photos", description=__doc__)
-    parser.add_argument("--out", type=Path, required=True, help="write the JPEGs here")
-    parser.add_argument("-n", "--per-condition", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", default="data", help="MNIST: torchvision layout or .npz (default: data)")
-    args = parser.parse_args()
-    images, labels = test_digits(args.data_dir)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for k, case in enumerate(photo_cases(images, labels, args.per_condition, args.seed)):
-        (args.out / f"{k:04d}_{case.condition.replace(' ', '-')}_{case.label}.jpg").write_bytes(case.jpeg)
-
-
-if __name__ == "__main__":
-    main()
+def write_photos(out: Path, data_dir: str | Path, per_condition: int = 40, seed: int = 0) -> None:
+    """`gan dev photos`: per_condition photo-like uploads of each condition, as JPEGs in `out`."""
+    images, labels = test_digits(data_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, case in enumerate(photo_cases(images, labels, per_condition, seed)):
+        (out / f"{k:04d}_{case.condition.replace(' ', '-')}_{case.label}.jpg").write_bytes(case.jpeg)

@@ -1,7 +1,7 @@
 """What the Studio needs beside G and D, and what stands in when a training run's folder lacks it.
 
-A shipped weights folder (`python -m gan.ship`) holds everything: classifier/, directions.json,
-calibration.json, real_digits.npz and checksums.json. A run folder (`python -m gan.train
+A shipped weights folder (`gan ship`) holds everything: classifier/, directions.json,
+calibration.json, real_digits.npz and checksums.json. A run folder (`gan train
 --out runs/<name>`) holds only generator/ and discriminator/ (and its log, grids and samples),
 and `GAN_WEIGHTS=runs/<name> python app.py` serves it as it is:
 
@@ -43,7 +43,7 @@ def verify(folder: Path) -> None:
     if (folder / LISTING).exists():
         verify_checksums(folder)
     else:
-        log.warning("%s has no %s: its files are not checked (python -m gan.ship writes one)", folder, LISTING)
+        log.warning("%s has no %s: its files are not checked (gan ship writes one)", folder, LISTING)
 
 
 def find(folder: Path, name: str) -> Path:
@@ -68,7 +68,7 @@ def directions(folder: Path, generator: Generator) -> dict[str, list[float]]:
     started = time.perf_counter()
     fitted = fit_all(generator, STARTUP_NAMED_SAMPLES, STARTUP_PRINCIPAL_SAMPLES)
     log.warning("%s has no directions.json: fitted the slider directions on %s generated digits (principal ones on %s) "
-                "in %.1f s; python -m gan.ship fits them on 20,000", folder, f"{STARTUP_NAMED_SAMPLES:,}",
+                "in %.1f s; gan ship fits them on 20,000", folder, f"{STARTUP_NAMED_SAMPLES:,}",
                 STARTUP_PRINCIPAL_SAMPLES, time.perf_counter() - started)
     return fitted
 
@@ -93,5 +93,5 @@ def calibration(folder: Path, discriminator: Discriminator, generator: Generator
         return (counts / counts.sum()).round(4).tolist()
 
     log.warning("%s has no calibration.json: the Discriminator tab shows D's uncalibrated sigmoid "
-                "(python -m gan.ship fits the calibration)", folder)
+                "(gan ship fits the calibration)", folder)
     return {"scale": 1.0, "bias": 0.0, "histogram": {"edges": edges.round(3).tolist(), "real": shares(real_digits), "generated": shares(fake)}}

@@ -3,8 +3,8 @@
 The reference classifier answers "which digit" with near-certainty even for noise (it was
 never shown anything else), so "is it a digit at all" needs its own judge: this one, with a
 threshold that keeps 99.5% of held-out digits, and a count of separate marks (handwriting draws
-a digit in one or two strokes). It is trained by gan.space.train_detector and measured by
-`python -m gan.tools.uploads --nondigits`.
+a digit in one or two strokes). It is trained by gan.training.detector and measured by
+`gan dev uploads --nondigits`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ exact 28x28 pixels the verdict model could read the answer off. Rounds live in S
 The protocol (docs/human_eval.md): one answer per round, from the session that was shown it;
 a round expires `ROUND_TTL_S` after it is shown; an answer faster than `MIN_ANSWER_S` is kept
 but not counted; new rounds are rate-limited per session and per address. Standard library
-only (no torch, no gradio): `python -m gan.human_eval` exports the rounds without loading a model.
+only (no torch, no gradio): `gan human-eval` exports the rounds without loading a model.
 """
 
 from __future__ import annotations

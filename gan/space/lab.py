@@ -1,9 +1,9 @@
 """The Training lab: train a small GAN on real MNIST digits for a few seconds, watch it learn,
 and break it on purpose. The Space's "Training lab" tab streams `run()`'s updates.
 
-    python -m gan.lab --preset all          # run every preset and measure its signal (gan/lab.py)
+    gan lab --preset all          # run every preset and measure its signal (gan/lab.py)
 
-A run is the project's training step (`gan.core.step.train_step`, the one `python -m gan.train`
+A run is the project's training step (`gan.core.step.train_step`, the one `gan train`
 runs) on 12,000 real training digits shipped with the weights (`weights/lab_digits.npz`,
 1,200 per digit, 2 MB), with one torch thread and its own random generator: the same
 settings and seed give the same run, step for step. It stops at its step budget, at its
@@ -11,7 +11,7 @@ wall-clock cap (at most 60 s), or when the caller stops asking for updates.
 
 Every `update_every` steps it reports what a learner watches: the losses, mean D(x) and
 D(G(z)), the norm of G's gradient, a fixed-seed grid of samples (rows = digits 0-9) from the
-moving average of G's weights (what `gan.train` ships), and what the reference classifier
+moving average of G's weights (what `gan train` ships), and what the reference classifier
 reads in those 100 samples: how often it
 reads the digit asked for, the entropy of the class histogram, and the samples' diversity
 (their spread in the classifier's feature space, per requested digit, over real digits').
@@ -214,7 +214,7 @@ def run(settings: LabSettings, classifier: Classifier, data: tuple[torch.Tensor,
         torch.manual_seed(s.seed)
         G, D, opt_g, opt_d = build(cfg)
     # What the grid shows and the classifier reads is a moving average of G's weights, as
-    # shipped by `gan.train`: at these learning rates G's raw weights jump from step to step.
+    # shipped by `gan train`: at these learning rates G's raw weights jump from step to step.
     ema = copy.deepcopy(G)
     rng = torch.Generator().manual_seed(s.seed)
     probe = Probe(classifier, cfg.z_dim, real, labels)

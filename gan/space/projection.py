@@ -27,7 +27,7 @@ Truncation for a projection: psi scales the projected z toward the mode (0) exac
 scales a seed's latent, so psi=1 is the fit itself and psi<1 a more typical version of the
 visitor's digit.
 
-    python -m gan.project --measure --data-dir ../shared/data --n 1000   # its figures (gan/project.py)
+    gan project --measure --data-dir ../shared/data --n 1000   # its figures (gan/project.py)
 """
 
 

@@ -163,7 +163,7 @@ class Studio:
             self.verdict_metrics = read_json(folder / "verdict" / "metrics.json")
             self.score_histogram = self.verdict_metrics["histogram"]  # the verdict's, for the app's plot
         else:
-            logging.getLogger("gan.space.assets").warning("%s has no verdict/: p_real is the GAN's own discriminator's (python -m gan.ship trains the detector)", folder)
+            logging.getLogger("gan.space.assets").warning("%s has no verdict/: p_real is the GAN's own discriminator's (gan ship trains the detector)", folder)
 
     # -------------------------------------------------------------- generate
 

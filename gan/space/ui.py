@@ -121,7 +121,7 @@ def verdict_markdown(result: Score, fit=None) -> str:
     if result.outcome is None:  # weights with no verdict model (a training run): the GAN's own D is all there is
         return ("### Real or generated: a rough guess only\nThese weights come without the second network that judges real "
                 "from generated, so the only judge is the GAN's own discriminator, which was trained until the generator "
-                f"fooled it: it says P(real MNIST) = {result.p_real:.2f} (`python -m gan.ship` trains the verdict model).\n\n{reads}")
+                f"fooled it: it says P(real MNIST) = {result.p_real:.2f} (`gan ship` trains the verdict model).\n\n{reads}")
     readable = fingerprint_readable(result)
     evidence = []
     if readable:
@@ -164,7 +164,7 @@ def verdict_model_markdown(studio) -> str:
     if m is None:
         return ("## The verdict: real or generated?\n\nThese weights come without the second network that judges real from "
                 "generated, so the Discriminator tab's verdict is the GAN's own discriminator's, a rough guess.\n\n"
-                "<details><summary>Details</summary>\n\n`python -m gan.ship` trains the verdict model; until then `p_real` "
+                "<details><summary>Details</summary>\n\n`gan ship` trains the verdict model; until then `p_real` "
                 "is the GAN's own discriminator's.\n\n</details>")
     exact, rt, intact, faint = m["exact_28x28"], m["round_trip"], m["pixels_intact_head"], m["faint_grey_pixels"]
     n = m["test_digits"]
@@ -194,7 +194,7 @@ def verdict_model_markdown(studio) -> str:
         "digits, separately for intact and resampled ones), with a second head that estimates whether the pixels arrived "
         f"intact (`p_pixels_intact`): it calls {intact['exact_called_intact']:.1%} of exact digits intact and "
         f"{intact['round_trip_called_resampled']:.1%} of round-tripped ones resampled.", "",
-        "```bash", "python -m gan.space.train_verdict train --weights weights  # gan.ship runs it too", "python -m gan.core.weights weights", "```",
+        "```bash", "gan dev train-verdict train --weights weights  # gan ship runs it too", "gan dev checksums weights", "```",
         "", "</details>",
     ])
 
@@ -317,7 +317,7 @@ def human_eval_markdown(figures: dict) -> str:
                f"answers faster than {p['min_answer_ms']} ms are kept but not counted; at most {p['rounds_per_minute']['session']} "
                f"new digits a minute per visitor and {p['rounds_per_minute']['address']} per address. The figures are for this "
                f"generator only (weights checksum `{figures['model'][:12]}`). `/human_eval` returns them as JSON; "
-               "`python -m gan.human_eval --export rounds.csv` writes every round."), "", "</details>"]
+               "`gan human-eval --export rounds.csv` writes every round."), "", "</details>"]
     for other in figures["other_models"]:
         lines += ["", (f"Rounds of another generator (an earlier version of the weights), kept and reported apart: "
                   f"{other['answered']:,} counted, people fooled {percent(other['people']['fooled'])}, "
@@ -488,13 +488,13 @@ def model_markdown(studio) -> str:
               "export step.", "",
               "<details><summary>Details: the commands</summary>", "",
               "In a clone of this repository (`pip install -r requirements-dev.txt`; MNIST downloads into `data/` on first use), "
-              "one training run with the defaults (its whole schedule is `gan/train.py`'s `Config`) and one export step "
+              "one training run with the defaults (its whole schedule is `gan/core/config.py`'s `Config`) and one export step "
               "rebuild the shipped weights:", "", "```bash",
-              "python -m gan.train --out runs/dcgan  # 96 epochs in one run; --resume continues it if interrupted",
-              "python -m gan.ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
+              "gan train --out runs/dcgan  # 96 epochs in one run; --resume continues it if interrupted",
+              "gan ship runs/dcgan  # into weights/: directions, page model, metrics, verdict, checksums",
               "```", "",
               "On a CPU that multiplies bfloat16 in hardware (Intel's AMX), `--precision bf16` trains the same recipe "
-              "about 1.6 times as fast; `python -m gan.bench` times both precisions on yours.", "", "</details>"]
+              "about 1.6 times as fast; `gan bench` times both precisions on yours.", "", "</details>"]
     return "\n".join(lines)
 
 

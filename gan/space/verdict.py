@@ -1,6 +1,6 @@
 """The headline verdict: is this a real MNIST digit or one of the shipped generator's?
 
-Trained by gan.space.train_verdict (gan.ship runs it); this module is what the Space loads.
+Trained by gan.training.verdict (gan.ship runs it); this module is what the Space loads.
 
 The GAN's own discriminator is near chance at the end of adversarial training: the generator
 was trained to fool exactly that network, and did. This detector is trained afterwards,

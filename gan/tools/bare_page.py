@@ -1,16 +1,14 @@
 """The framework's floor for the first screen: a bare Gradio Blocks page with one radio and one
-28x28 image (elem_id "output", as the app's digit), no CSS, no events. `gan.tools.webbench`
+28x28 image (elem_id "output", as the app's digit), no CSS, no events. `gan dev webbench`
 serves it beside the app and loads both, cold, in the same run.
 
-    python -m gan.tools.bare_page      # serves on $GRADIO_SERVER_PORT (default 7860)
+    gan dev bare-page      # serves on $GRADIO_SERVER_PORT (default 7860)
 """
 
 from __future__ import annotations
 
 import gradio as gr
 import numpy as np
-
-from gan.core.cli import Parser
 
 
 def build() -> gr.Blocks:
@@ -19,8 +17,3 @@ def build() -> gr.Blocks:
         gr.Radio(list(range(10)), value=3, label="digit", elem_id="digit")
         gr.Image(ramp, format="png", label="image", elem_id="output", interactive=False)
     return demo
-
-
-if __name__ == "__main__":
-    Parser(prog="python -m gan.tools.bare_page", description=__doc__.split("\n\n")[0]).parse_args()
-    build().launch(enable_monitoring=False)

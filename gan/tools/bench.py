@@ -1,8 +1,8 @@
 """Benchmark the Space: in-process calls, HTTP through gradio_client, cold start, generator
 throughput against the CPU's matmul speed, and the app's memory. Prints a Markdown table.
 
-    python -m gan.bench                      # full run (a few minutes at most)
-    python -m gan.bench --smoke --json b.json   # a few repetitions, as CI runs it
+    gan bench                      # full run (a few minutes at most)
+    gan bench --smoke --json b.json   # a few repetitions, as CI runs it
 
 The app runs in its own subprocess (`python app.py`), so its start-up time and resident memory
 are its own, not this process's. A second, trivial Gradio app with one endpoint returning a
@@ -12,6 +12,7 @@ its latency is the framework's floor, which /generate is compared with.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -21,36 +22,15 @@ import time
 from pathlib import Path
 from typing import IO, Callable
 
-from gan.core.cli import Parser
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.flop_counter import FlopCounterMode
 
+from gan.core.directions import SLIDER_NAMES
+from gan.space.studio import Studio
 
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--weights", default=None, help="weights folder or Hub repo (default: $GAN_WEIGHTS, else weights/)")
-    p.add_argument("--repeats", type=int, default=100, help="timed calls per measurement (default 100)")
-    p.add_argument("--cold-runs", type=int, default=3, help="app cold starts (default 3)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads in process (default 1, as app.py)")
-    p.add_argument("--train-threads", type=int, default=2, help="torch threads for the training-step rows (default 2, as the recipe)")
-    p.add_argument("--train-batch", type=int, nargs="+", default=[32, 128],
-                   help="batch sizes for the training-step rows (default 32, recipe fast30's, and 128, the shipped recipe's and bf16-30's)")
-    p.add_argument("--smoke", action="store_true", help="5 repeats, 1 cold start: checks the benchmark works")
-    p.add_argument("--json", type=Path, help="also write the rows as JSON here")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
-from gan.core.directions import SLIDER_NAMES  # noqa: E402
-from gan.core.weights import resolve_weights  # noqa: E402
-from gan.space.studio import Studio  # noqa: E402
-
-from .procs import memory_mb, start_app, stop, wait_ready  # noqa: E402
+from .procs import memory_mb, start_app, stop, wait_ready
 
 SLIDERS = dict(zip(SLIDER_NAMES, (0.5, -0.4, 0.3, 0.0, 0.2, 0.0, -0.1, 0.0)))
 
@@ -139,7 +119,7 @@ def throughput(studio: Studio, n: int) -> dict[str, list[float]]:
 
 
 def training_throughput(n: int, threads: int, batch_sizes: list[int]) -> dict[str, list[float]]:
-    """One training step of the recipe (gan.train's Config defaults but the batch size, random
+    """One training step of the recipe (gan train's Config defaults but the batch size, random
     data of MNIST's shape) in images/s for each batch size, beside what its FLOPs allow at this
     CPU's matmul speed with the same threads: how far the loop is from the bound, as for the
     generator. Smaller batches pay the step's fixed costs (optimiser, spectral norm, Python)
@@ -303,13 +283,14 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+def bench(args: argparse.Namespace) -> None:
+    """`gan bench`: every measurement, printed as a Markdown table (args: gan.cli.commands' options;
+    args.weights a resolved local folder)."""
     n, cold_runs = (5, 1) if args.smoke else (args.repeats, args.cold_runs)
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
 
-    weights = resolve_weights(args.weights).resolve()
+    weights = Path(args.weights)
     studio = Studio(weights)
     progress = lambda stage: print(f"[{time.perf_counter() - started:5.0f} s] {stage}...", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -340,10 +321,6 @@ def main(argv: list[str] | None = None) -> None:
           f"repeats: {n}; cold starts: {cold_runs}; weights: {weights}")
     print("p95 is the slow end: the 95th percentile of times, the 5th of rates; the ratio row divides medians, then p95s.\n")
     print(table(rows))
-    print(f"\nbenchmark wall time: {time.perf_counter() - started:.0f} s; command: python -m gan.bench" + (" --smoke" if args.smoke else ""))
+    print(f"\nbenchmark wall time: {time.perf_counter() - started:.0f} s; command: gan bench" + (" --smoke" if args.smoke else ""))
     if args.json:
         args.json.write_text(json.dumps({"threads": torch.get_num_threads(), "repeats": n, "cold_runs": cold_runs, "rows": rows}, indent=1))
-
-
-if __name__ == "__main__":
-    main()

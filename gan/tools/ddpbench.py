@@ -1,7 +1,7 @@
-"""Training throughput on 1..N processes: `python -m gan.train` alone and under torchrun.
+"""Training throughput on 1..N processes: `gan train` alone and under torchrun.
 
-    python -m gan.tools.ddpbench --data-dir ../shared/data                 # 1 and 2 processes, the shipped recipe's batch
-    python -m gan.tools.ddpbench --data-dir ../shared/data --procs 1 2 4 --batch-size 32
+    gan dev ddpbench --data-dir ../shared/data                 # 1 and 2 processes, the shipped recipe's batch
+    gan dev ddpbench --data-dir ../shared/data --procs 1 2 4 --batch-size 32
 
 Each measurement is a real run of the command (`--max-steps`, into a temporary folder) with the
 machine's cores shared out among its processes (`--threads` each: cores / processes, unless
@@ -26,43 +26,22 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gan.core.cli import Parser
+import torch
 
+from gan.core import distributed
+from gan.core.config import Config
+from gan.core.models import Generator
+from gan.core.step import build
+from gan.core.weights import resolve_weights
 
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.tools.ddpbench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-dir", help="MNIST for the runs (torchvision layout or .npz); required")
-    p.add_argument("--procs", type=int, nargs="+", default=[1, 2], help="process counts to time (default 1 2; 1 is a plain run)")
-    p.add_argument("--batch-size", type=int, default=128, help="the global batch (default 128, the shipped recipe's)")
-    p.add_argument("--steps", type=int, default=120, help="steps per run (default 120)")
-    p.add_argument("--log-every", type=int, default=20, help="steps between log lines; the first interval is warm-up, not timed (default 20)")
-    p.add_argument("--repeats", type=int, default=2, help="runs of each setting, alternating (default 2)")
-    p.add_argument("--cores", type=int, default=os.cpu_count(), help="cores to share among each run's processes (default: all)")
-    p.add_argument("--threads", type=int, default=0, help="torch threads per process, the same for every setting (default 0: cores / processes)")
-    p.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    p.add_argument("--time-batchnorm", action="store_true", help=argparse.SUPPRESS)  # batchnorm_cost()'s torchrun'd worker
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import torch  # noqa: E402
-
-from gan.core import distributed  # noqa: E402
-from gan.core.config import Config  # noqa: E402
-from gan.core.models import Generator  # noqa: E402
-from gan.core.step import build  # noqa: E402
-from gan.core.weights import resolve_weights  # noqa: E402
-
-from .bench import timed  # noqa: E402
+from .bench import timed
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
 
 
 def train_command(procs: int, threads: int, data_dir: str, batch: int, steps: int, log_every: int, out: Path) -> list[str]:
     launcher = [sys.executable] if procs == 1 else [*TORCHRUN, f"--nproc_per_node={procs}"]
-    return [*launcher, "-m", "gan.train", "--data-dir", data_dir, "--out", str(out), "--batch-size", str(batch),
+    return [*launcher, "-m", "gan", "train", "--data-dir", data_dir, "--out", str(out), "--batch-size", str(batch),
             "--max-steps", str(steps), "--log-every", str(log_every), "--threads", str(threads)]
 
 
@@ -115,7 +94,7 @@ def time_batchnorm_worker(batch: int) -> None:
 
 
 def batchnorm_cost(batch: int) -> dict[str, float]:
-    out = subprocess.run([*TORCHRUN, "--nproc_per_node=2", "-m", "gan.tools.ddpbench", "--batch-size", str(batch),
+    out = subprocess.run([*TORCHRUN, "--nproc_per_node=2", "-m", "gan", "dev", "ddpbench", "--batch-size", str(batch),
                           "--time-batchnorm"], cwd=Path(__file__).resolve().parents[2], check=True, capture_output=True, text=True,
                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -142,13 +121,10 @@ def local_batchnorm_error(batch: int, processes: list[int]) -> dict[int, float]:
     return errors
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def run(args: argparse.Namespace) -> None:
+    """`gan dev ddpbench` (args: gan.cli.dev's options); with --time-batchnorm, one process of batchnorm_cost's run."""
     if args.time_batchnorm:
         return time_batchnorm_worker(args.batch_size)
-    if not args.data_dir:
-        parser.error("--data-dir is required: the MNIST the timed runs train on")
     print(f"training {args.steps} steps of {args.batch_size} on {args.cores} cores ({os.cpu_count()} here), "
           f"{args.repeats} runs each, alternating:", file=sys.stderr)
     rates = throughput(args)
@@ -162,12 +138,8 @@ def main(argv: list[str] | None = None) -> None:
           f"all-reducing G's and D's gradients ({cost['gradient_mb']:.1f} MB): {cost['gradients']:.1f} ms")
     print("per-process batch norm would move G's output by " + ", ".join(
         f"{100 * e:.1f}% at {n} processes ({args.batch_size // n} digits each)" for n, e in errors.items()))
-    print(f"\ncommand: python -m gan.tools.ddpbench --data-dir {args.data_dir} --procs {' '.join(map(str, args.procs))} "
+    print(f"\ncommand: gan dev ddpbench --data-dir {args.data_dir} --procs {' '.join(map(str, args.procs))} "
           f"--batch-size {args.batch_size} --steps {args.steps} --repeats {args.repeats} --cores {args.cores}"
           + (f" --threads {args.threads}" if args.threads else ""))
     if args.json:
         args.json.write_text(json.dumps({"rates": rates, "batchnorm_ms": cost, "local_batchnorm_error": errors}, indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,20 +1,20 @@
 """The experiment log, docs/experiments.md, written from committed data: its prose lives in
 the template docs/experiments.md.in, and each table in a JSON file under docs/experiments/.
 
-    python -m gan.tools.experiments            # rewrite docs/experiments.md
-    python -m gan.tools.experiments --check    # exit 1 if docs/experiments.md is not what it would write
-    python -m gan.tools.experiments --docs DIR # another docs folder (the tests use a copy)
+    gan dev experiments            # rewrite docs/experiments.md
+    gan dev experiments --check    # exit 1 if docs/experiments.md is not what it would write
+    gan dev experiments --docs DIR # another docs folder (the tests use a copy)
 
 A line `<!-- table: NAME -->` in the template becomes the table in docs/experiments/NAME.json:
 
-    {"title": "...", "date": "2026-11-25", "command": "python -m ...", "notes": "...",
+    {"title": "...", "date": "2026-11-25", "command": "gan ...", "notes": "...",
      "columns": ["run", "FID", {"name": "point", "align": "left"}],
      "rows": [["literal", "cells"],
               {"from": {"file": "frontier_bf16_runs.json", "run": "...", "points": "end"},
                "cells": ["seed 0", "{fid:.3f}", "{generator}"]}]}
 
 A row is a list of literal cells, or cells formatted (str.format) with the fields of points
-recorded in another JSON file of docs/ ({run: [point, ...]}, as gan.tools.frontier --recorded
+recorded in another JSON file of docs/ ({run: [point, ...]}, as gan dev frontier --recorded
 reads): "points" names one point, a list of them, or (left out) every point of the run, one
 row each. Columns align right except the first, unless a column says otherwise. Standard
 library only: the docs check runs before anything else is installed.
@@ -29,21 +29,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gan.core.cli import Parser
-from gan.core.weights import CHECKOUT
 
 MARKER = re.compile(r"^<!-- table: ([A-Za-z0-9_.-]+) -->$")
-HEADER = ("<!-- Written by `python -m gan.tools.experiments` from docs/experiments.md.in and "
+HEADER = ("<!-- Written by `gan dev experiments` from docs/experiments.md.in and "
           "docs/experiments/*.json: edit those and rerun it, not this file. -->\n\n")
 
 Table = dict[str, Any]
-
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.tools.experiments", description=__doc__)
-    p.add_argument("--docs", type=Path, default=CHECKOUT / "docs", help="the docs folder (default: the checkout's docs/)")
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if experiments.md is out of date")
-    return p
 
 
 def load_json(path: Path) -> Any:
@@ -144,23 +135,19 @@ def check(docs: Path, text: str) -> int:
         return 0
     diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(target), "as written now", lineterm="", n=1)
     print("\n".join(list(diff)[:40]), file=sys.stderr)
-    print(f"{target} is out of date: run python -m gan.tools.experiments", file=sys.stderr)
+    print(f"{target} is out of date: run gan dev experiments", file=sys.stderr)
     return 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run(docs: Path, check_only: bool = False) -> int:
+    """`gan dev experiments`: write docs/experiments.md, or with check_only say whether it is current; the exit status."""
     try:
-        text = render(args.docs)
+        text = render(docs)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.check:
-        return check(args.docs, text)
-    (args.docs / "experiments.md").write_text(text, encoding="utf-8")
-    print(f"wrote {args.docs / 'experiments.md'}")
+    if check_only:
+        return check(docs, text)
+    (docs / "experiments.md").write_text(text, encoding="utf-8")
+    print(f"wrote {docs / 'experiments.md'}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,11 +1,11 @@
 """The cost-quality frontier: what each minute of training buys, for one or more runs.
 
-    python -m gan.train --data-dir ../shared/data --out runs/fast --threads 2 --snapshot-every 4
-    python -m gan.tools.frontier runs/fast --data-dir ../shared/data --plot docs/frontier.png
+    gan train --data-dir ../shared/data --out runs/fast --threads 2 --snapshot-every 4
+    gan dev frontier runs/fast --data-dir ../shared/data --plot docs/frontier.png
 
 A run trained with --snapshot-every N keeps its EMA generator every N epochs under
 snapshots/epoch_NNN/ with the training seconds it had cost (cost.json); its final generator/
-is the last point. Each point is measured as `gan.evaluate` measures the shipped model
+is the last point. Each point is measured as `gan evaluate` measures the shipped model
 (10,000 digits, seeds 0-9999, digit = seed % 10, against the 10,000 MNIST test digits in the
 reference classifier's feature space): FID, IS, precision, recall, class accuracy, and the
 worst digit's FID with its ratio to the median digit's. Results
@@ -14,35 +14,17 @@ go to <run>/frontier.json (reused unless --again), and the table is printed in M
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
-from gan.core.cli import Parser
+import numpy as np
+
+from gan.core import metrics as M
+from gan.core.data import load_mnist
+from gan.core.models import Classifier, Generator
+from gan.core.sampling import sample
 from gan.core.weights import load_model
-
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.tools.frontier", description=__doc__)
-    p.add_argument("runs", nargs="*", type=Path, help="run folders (gan.train --out) with snapshots/ (none: plot --recorded points alone)")
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
-    p.add_argument("--classifier", default="weights/classifier", help="reference classifier (default: weights/classifier)")
-    p.add_argument("--plot", type=Path, help="write FID and recall against training minutes to this PNG")
-    p.add_argument("--recorded", type=Path, action="append", default=[],
-                   help="a JSON file of points measured before ({name: [{generator, minutes, fid, recall, ...}]}), shown beside the runs")
-    p.add_argument("--again", action="store_true", help="re-measure points already in frontier.json")
-    p.add_argument("--samples", type=int, default=10_000, help="digits per point, seeds 0..N-1 (default 10,000, as gan.evaluate)")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-
-from gan.core import metrics as M  # noqa: E402
-from gan.core.data import load_mnist  # noqa: E402
-from gan.core.models import Classifier, Generator  # noqa: E402
-from gan.core.sampling import sample  # noqa: E402
 
 
 def points(run: Path) -> list[tuple[Path, float]]:
@@ -112,11 +94,8 @@ def plot(results: dict[str, list[dict]], out: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.runs and not args.recorded:
-        parser.error("name a run folder, or a --recorded JSON file to plot")
+def run(args: argparse.Namespace) -> None:
+    """`gan dev frontier` (args: gan.cli.dev's options): measure the runs' points, print the table, plot."""
     results = {name: rows for path in args.recorded for name, rows in json.loads(path.read_text()).items()}
     if args.runs:  # the classifier and the real digits only when there is something to measure
         C = load_model(Classifier, args.classifier)
@@ -133,7 +112,3 @@ def main(argv: list[str] | None = None) -> None:
     if args.plot:
         plot(results, args.plot)
         print(f"wrote {args.plot}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,8 +1,8 @@
 """Load test of the live human evaluation: a crowd of simulated players answers the Real-or-fake
 game while the server is killed with SIGKILL and restarted, and nothing acknowledged is lost.
 
-    python -m gan.tools.human_eval_load             # 50 players for 60 s, one SIGKILL halfway; starts app.py on loopback
-    python -m gan.tools.human_eval_load --smoke     # CI: 12 players for 15 s, one SIGKILL; exit 1 on any failed check
+    gan dev human-eval-load             # 50 players for 60 s, one SIGKILL halfway; starts app.py on loopback
+    gan dev human-eval-load --smoke     # CI: 12 players for 15 s, one SIGKILL; exit 1 on any failed check
 
 Each player is a browser tab's Gradio session (a session hash of its own) calling the game's
 events over HTTP as the page does (/game_new, then /game_real or /game_fake after 0.35-1.2 s;
@@ -34,23 +34,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan.core.cli import Parser
-
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.tools.human_eval_load", description=__doc__.split("\n")[0])
-    p.add_argument("--players", type=int, help="concurrent players (default 50; smoke 12)")
-    p.add_argument("--seconds", type=float, help="how long they play, restarts not counted (default 60; smoke 15)")
-    p.add_argument("--kills", type=int, default=1, help="SIGKILLs spread over the run, each followed by a restart (default 1)")
-    p.add_argument("--data-dir", type=Path, help="the app's data folder (default: a fresh temporary one)")
-    p.add_argument("--json", type=Path, help="also write the results here")
-    p.add_argument("--smoke", action="store_true", help="short bounded run for CI")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
 import httpx
 
 from gan.space.ui import ALREADY_ANSWERED  # noqa: E402
@@ -63,7 +46,7 @@ from gan.space.human_eval import (
     figures,
 )
 
-from .loadtest import Failed, call, percentile
+from .loadtest import Failed, call, command_line, percentile
 from .procs import start_app, stop, wait_ready
 
 THINK_S = (0.35, 1.2)  # a person looks, then clicks: above the 300 ms floor
@@ -257,9 +240,9 @@ async def play(args: argparse.Namespace, server: Server) -> dict:
             "checks": checks, "refused_samples": tally.refused[:5], "errors_while_up": tally.errors_while_up}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    command = "python -m gan.tools.human_eval_load " + " ".join(sys.argv[1:] if argv is None else argv)
+def run(args: argparse.Namespace) -> int:
+    """`gan dev human-eval-load` (args: gan.cli.dev's options): the exit status, 1 on any failed check."""
+    command = command_line("gan dev human-eval-load", args)
     args.players = args.players or (12 if args.smoke else 50)
     args.seconds = args.seconds or (15.0 if args.smoke else 60.0)
     args.data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="human-eval-load-"))
@@ -278,7 +261,3 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print("FAILED:", ", ".join(failed), file=sys.stderr)
     return 1 if failed or not res["answers_acknowledged"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,8 @@
 """Load test: a crowd of simulated visitors against the real app, over Gradio's HTTP API.
 
-    python -m gan.tools.loadtest                    # 50 visitors, 5000 requests; starts app.py on a free loopback port
-    python -m gan.tools.loadtest --smoke            # CI: 10 visitors, 200 requests, <= 60 s; exit 1 on any failure
-    python -m gan.tools.loadtest --url http://127.0.0.1:7860 --pid 1234   # a server already running (loopback only)
+    gan dev loadtest                    # 50 visitors, 5000 requests; starts app.py on a free loopback port
+    gan dev loadtest --smoke            # CI: 10 visitors, 200 requests, <= 60 s; exit 1 on any failure
+    gan dev loadtest --url http://127.0.0.1:7860 --pid 1234   # a server already running (loopback only)
 
 One request = POST /gradio_api/call/<name> {"data": [...]} -> {"event_id"}, then GET
 /gradio_api/call/<name>/<event_id>, a server-sent-event stream ending in `event: complete` (success)
@@ -29,34 +29,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from gan.core.cli import Parser
+import httpx
+import numpy as np
+from PIL import Image, ImageOps
 
+from gan.core.directions import SLIDER_NAMES
+from gan.space.studio import SLIDER_RANGE
 
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.tools.loadtest", description=__doc__.split("\n")[0])
-    p.add_argument("--clients", type=int, help="concurrent visitors (default 50; smoke 10)")
-    p.add_argument("--requests", type=int, help="total API requests (default 5000; smoke 200)")
-    p.add_argument("--max-seconds", type=float, help="stop starting requests after this (default 600; smoke 60)")
-    p.add_argument("--think-ms", type=float, help="mean pause between a visitor's actions, exponentially distributed "
-                   "(default 5000: a person looks at each result for a few seconds; smoke 300)")
-    p.add_argument("--url", help="a running server on this machine, instead of starting app.py")
-    p.add_argument("--pid", type=int, help="with --url: the server's process id, to report its memory")
-    p.add_argument("--json", type=Path, help="also write the results here")
-    p.add_argument("--smoke", action="store_true", help="short bounded run for CI; exit 1 on any failed request")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import httpx  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image, ImageOps  # noqa: E402
-
-from gan.core.directions import SLIDER_NAMES  # noqa: E402
-from gan.space.studio import SLIDER_RANGE  # noqa: E402
-
-from .procs import memory_mb, start_app, stop, wait_ready  # noqa: E402
+from .procs import memory_mb, start_app, stop, wait_ready
 
 API = "/gradio_api"
 ENDPOINTS = ("generate", "grid", "score", "score_files")  # the API calls: these make up the request budget
@@ -228,7 +208,8 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
 
-async def run(args: argparse.Namespace, url: str, pid: int | None) -> dict:
+async def crowd(args: argparse.Namespace, url: str, pid: int | None) -> dict:
+    """The visitors' run against the server at `url`: every request's outcome and the figures."""
     limits = httpx.Limits(max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8)
     # trust_env=False: a proxy from the environment must never see loopback traffic.
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits, trust_env=False) as http:
@@ -286,9 +267,15 @@ def markdown(res: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    args.command = "python -m gan.tools.loadtest " + " ".join(sys.argv[1:] if argv is None else argv)
+def command_line(prog: str, args: argparse.Namespace) -> str:
+    """The options given (those not None or False) as a command line that reproduces the run."""
+    given = [(k.replace("_", "-"), v) for k, v in vars(args).items() if v is not None and v is not False]
+    return " ".join([prog, *(f"--{k}" if v is True else f"--{k} {v}" for k, v in given)])
+
+
+def run(args: argparse.Namespace) -> int:
+    """`gan dev loadtest` (args: gan.cli.dev's options): the exit status, 1 on a failed request."""
+    args.command = command_line("gan dev loadtest", args)
     defaults = (10, 200, 60.0, 300.0) if args.smoke else (50, 5000, 600.0, 5000.0)
     for key, value in zip(("clients", "requests", "max_seconds", "think_ms"), defaults):
         setattr(args, key, value if getattr(args, key) is None else getattr(args, key))
@@ -303,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_ready(proc, url, log_file)
         pid = proc.pid
     try:
-        res = asyncio.run(run(args, url, pid))
+        res = asyncio.run(crowd(args, url, pid))
     finally:
         if proc is not None:
             stop(proc)
@@ -318,7 +305,3 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(res, indent=2))
     bad = [k for k, v in res["targets"].items() if v is False]
     return 1 if res["failed"] or (bad and not args.smoke) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

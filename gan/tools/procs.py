@@ -1,4 +1,4 @@
-"""A Gradio app as a child process on a free loopback port, and its memory: what gan.bench
+"""A Gradio app as a child process on a free loopback port, and its memory: what gan bench
 and gan.tools.loadtest (and the tests) share, so their servers start and are measured one way."""
 
 from __future__ import annotations

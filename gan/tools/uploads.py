@@ -2,49 +2,27 @@
 digits (gan.makers.drawings) and things that are not digits (gan.makers.nondigits), each
 scored through the real Studio.
 
-    python -m gan.tools.uploads --photos --data-dir ../shared/data      # read-right and flagged shares per photo condition
-    python -m gan.tools.uploads --nondigits --data-dir ../shared/data   # flagged shares: test non-digits, the 10,000 MNIST test digits
-    python -m gan.tools.uploads --verdict --data-dir ../shared/data --experiments docs/experiments   # the judgement per kind of input, and each evidence's AUC
+    gan dev uploads --photos --data-dir ../shared/data      # read-right and flagged shares per photo condition
+    gan dev uploads --nondigits --data-dir ../shared/data   # flagged shares: test non-digits, the 10,000 MNIST test digits
+    gan dev uploads --verdict --data-dir ../shared/data --experiments docs/experiments   # the judgement per kind of input, and each evidence's AUC
 """
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 from pathlib import Path
 
-from gan.core.cli import Parser
+import numpy as np
+import torch
+from PIL import Image
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.tools.uploads", description=__doc__)
-    p.add_argument("--photos", action="store_true", help="score photo-like test digits, per condition")
-    p.add_argument("--nondigits", action="store_true", help="score test-split non-digits and the MNIST test digits")
-    p.add_argument("--verdict", action="store_true", help="judge every kind of input a visitor brings; each evidence's ROC AUC")
-    p.add_argument("--per-kind-verdict", type=int, default=100, help="inputs of each kind for --verdict (photos: this many in all)")
-    p.add_argument("--experiments", type=Path, default=None,
-                   help="also write --verdict's two tables (verdict_outcomes.json, verdict_evidence.json) into this folder, for the experiment log")
-    p.add_argument("--data-dir", default="data", help="MNIST: torchvision layout or .npz (default: data)")
-    p.add_argument("--weights", default=None, help="weights folder or Hub repo id (default: the shipped weights)")
-    p.add_argument("-n", "--per-condition", type=int, default=40, help="photos of each condition")
-    p.add_argument("--per-kind", type=int, default=20, help="test non-digits of each kind")
-    p.add_argument("--seed", type=int, default=0)
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import io  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from gan.core.errors import InputError  # noqa: E402
-from gan.makers.drawings import drawing_cases  # noqa: E402
-from gan.makers.nondigits import LOOK_ALIKES, nondigit_cases  # noqa: E402
-from gan.makers.photos import CONDITIONS, PhotoCase, photo_cases, test_digits  # noqa: E402
-from gan.space.studio import Studio  # noqa: E402
+from gan.core.errors import InputError
+from gan.makers.drawings import drawing_cases
+from gan.makers.nondigits import LOOK_ALIKES, nondigit_cases
+from gan.makers.photos import CONDITIONS, PhotoCase, photo_cases, test_digits
+from gan.space.studio import Studio
 
 
 def measure_photos(cases: list[PhotoCase], studio: Studio) -> dict[str, dict[str, float]]:
@@ -203,12 +181,12 @@ def pooled(per_kind: dict[str, dict], prefixes: tuple[str, ...]) -> dict:
 
 
 def experiment_tables(figures: dict, args) -> dict[str, dict]:
-    """--verdict's figures as two tables of the experiment log (gan.tools.experiments)."""
+    """--verdict's figures as two tables of the experiment log (gan dev experiments)."""
     import datetime
 
     from gan.space.verdict import GENERATED, NEITHER, REAL
 
-    command = f"python -m gan.tools.uploads --verdict --data-dir ../shared/data --per-kind-verdict {args.per_kind_verdict} --seed {args.seed} --experiments docs/experiments"
+    command = f"gan dev uploads --verdict --data-dir ../shared/data --per-kind-verdict {args.per_kind_verdict} --seed {args.seed} --experiments docs/experiments"
     date = datetime.date.today().isoformat()
     pct = lambda x: "" if x is None else f"{x:.1%}"
     people, shrunk = figures[PEOPLE], figures[SHRUNK]
@@ -228,10 +206,8 @@ def experiment_tables(figures: dict, args) -> dict[str, dict]:
     return {"verdict_outcomes": outcomes, "verdict_evidence": evidence}
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    if not (args.photos or args.nondigits or args.verdict):
-        build_parser().error("say what to measure: --photos, --nondigits, --verdict or several")
+def run(args: argparse.Namespace) -> None:
+    """`gan dev uploads` (args: gan.cli.dev's options): print what --photos, --nondigits and --verdict measure."""
     torch.set_num_threads(1)
     studio = Studio(args.weights)
     if args.photos:
@@ -245,7 +221,3 @@ def main(argv: list[str] | None = None) -> None:
         if args.experiments:
             for name, table in experiment_tables(figures, args).items():
                 (args.experiments / f"{name}.json").write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,11 +1,11 @@
 """Benchmark the page in Chromium (Playwright, Debian's /usr/bin/chromium): its first screen,
-cold, against a bare Gradio page (gan.tools.bare_page) served and loaded in the same run; and the
+cold, against a bare Gradio page (gan dev bare-page) served and loaded in the same run; and the
 in-page generator, against the same page with the page's generator blocked (every change
 rendered by the server, as before). Prints Markdown tables.
 
-    python -m gan.tools.webbench                  # about 3 minutes
-    python -m gan.tools.webbench --cold-only      # the first screen only (about 1 minute)
-    python -m gan.tools.webbench --drags 2 --steps 10 --json w.json
+    gan dev webbench                  # about 3 minutes
+    gan dev webbench --cold-only      # the first screen only (about 1 minute)
+    gan dev webbench --drags 2 --steps 10 --json w.json
 
 First screen: each load is a new browser context (empty cache, a new Gradio session), at the
 desktop's 1366x900 and a phone's 390x844, the bare page and the app taking turns. "Digit
@@ -274,7 +274,7 @@ def measure(args: argparse.Namespace, log, bare_log) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     proc, url = start_app(["app.py"], log, env={"GAN_WEIGHTS": args.weights} if args.weights else None)
-    bare, bare_url = start_app(["-m", "gan.tools.bare_page"], bare_log)
+    bare, bare_url = start_app(["-m", "gan", "dev", "bare-page"], bare_log)
     rows = []
     try:
         wait_ready(proc, url, log)
@@ -341,7 +341,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = Parser(prog="python -m gan.tools.webbench", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="gan dev webbench", description=__doc__.split("\n\n")[0])
     p.add_argument("--weights", default=None, help="weights folder (default: $GAN_WEIGHTS, else weights/)")
     p.add_argument("--steps", type=int, default=60, help="arrow-key slider steps in the page (a third as many through the server)")
     p.add_argument("--traced-steps", type=int, default=20, help="arrow-key steps in the page under Chrome's tracing")
@@ -358,7 +358,3 @@ def main(argv: list[str] | None = None) -> None:
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
-
-
-if __name__ == "__main__":
-    main()

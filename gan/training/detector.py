@@ -11,9 +11,9 @@ wrapped fields, smudged paper), each pushed through the same preprocessing. Its
 threshold keeps 99.5% of held-out digits. It is measured on the "test" split: other
 fonts, other scribbles and shapes, drawings, blank pages and textures it never saw.
 
-    python -m gan.space.train_detector --data-dir ../shared/data   # about 10 minutes; writes weights/digit_detector/ (then: python -m gan.core.weights weights)
-    python -m gan.tools.uploads --nondigits   # flagged shares: test non-digits, the 10,000 MNIST test digits
-    python -m gan.tools.uploads --photos      # ...and photo-like digits, per condition
+    gan dev train-detector --data-dir ../shared/data   # about 10 minutes; writes weights/digit_detector/ (then: gan dev checksums weights)
+    gan dev uploads --nondigits   # flagged shares: test non-digits, the 10,000 MNIST test digits
+    gan dev uploads --photos      # ...and photo-like digits, per condition
 """
 
 from __future__ import annotations
@@ -22,33 +22,17 @@ import io
 import time
 from pathlib import Path
 
-from gan.core.cli import Parser
+import numpy as np
+import torch
+from PIL import Image, ImageFilter
+from torch import nn
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.space.train_detector", description=__doc__)
-    p.add_argument("--data-dir", type=Path, default=Path("data"), help="MNIST: torchvision layout (downloaded when missing) or .npz (default: data)")
-    p.add_argument("--weights", type=Path, default=None, help="the weights folder holding generator/; the detector goes to its digit_detector/ (default: the shipped weights)")
-    p.add_argument("--epochs", type=int, default=12)
-    p.add_argument("--cache", type=Path, help="keep the preprocessed digits beside this path (NAME.digits.npz) and reuse them")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
-from torch import nn  # noqa: E402
-
-from gan.core.errors import ImageError  # noqa: E402
-from gan.core.pixels import to_model_range  # noqa: E402
-from gan.core.weights import load_model, resolve_weights  # noqa: E402
-from gan.makers.photos import pen_stroke  # noqa: E402
-
-from .detector import DigitDetector  # noqa: E402
-from .preprocess import open_image, preprocess  # noqa: E402
+from gan.core.errors import ImageError
+from gan.core.pixels import to_model_range
+from gan.core.weights import load_model
+from gan.makers.photos import pen_stroke
+from gan.space.detector import DigitDetector
+from gan.space.preprocess import open_image, preprocess
 
 # Share of held-out digits the threshold keeps. 0.995 since issue 34: with people's drawings among
 # the digits, 0.99 flagged 2.0% of scanned MNIST digits and 3.7% of photo-like ones (budgets 1.5%
@@ -134,7 +118,7 @@ def _digit_set(weights: Path, data_dir: Path, rng: np.random.Generator) -> np.nd
     images, labels = images.numpy(), labels.numpy()
     if len(images) < MIN_TRAINING_DIGITS:
         raise SystemExit(f"error: the digit detector learns from {MIN_TRAINING_DIGITS:,} MNIST training digits and more; {data_dir} has "
-                         f"{len(images):,} (give the full MNIST, or leave the step out: gan.ship --skip digit_detector)")
+                         f"{len(images):,} (give the full MNIST, or leave the step out: gan ship --skip digit_detector)")
     pick = rng.permutation(len(images))
     real = images[pick[:12000]]
     scans = through_preprocessing([scanned(images[i], rng) for i in pick[12000:14500]])
@@ -202,14 +186,10 @@ def train(weights: Path, data_dir: Path, out: Path, epochs: int = 12, seed: int 
     return model
 
 
-def main() -> None:
-    args = build_parser().parse_args()
+def run(weights: Path, data_dir: Path, epochs: int = 12, cache: Path | None = None) -> DigitDetector:
+    """`gan dev train-detector`: train the detector of `weights` (into its digit_detector/) with one thread."""
     torch.set_num_threads(1)
-    weights = resolve_weights(args.weights)
     t = time.time()
-    train(weights, args.data_dir, weights / "digit_detector", args.epochs, cache=args.cache)
-    print(f"trained in {time.time() - t:.0f} s; now rewrite the checksums: python -m gan.core.weights {weights}")
-
-
-if __name__ == "__main__":
-    main()
+    model = train(weights, data_dir, weights / "digit_detector", epochs, cache=cache)
+    print(f"trained in {time.time() - t:.0f} s; now rewrite the checksums: gan dev checksums {weights}")
+    return model

@@ -1,9 +1,9 @@
 """Train the Space's verdict model (gan.space.verdict) against a frozen generator, calibrate
-it and measure it. `python -m gan.ship` runs `train_verdict`; by hand:
+it and measure it. `gan ship` runs `train_verdict`; by hand:
 
-    python -m gan.space.train_verdict train --weights weights --data-dir ../shared/data      # about 2 minutes on 2 cores
-    python -m gan.space.train_verdict calibrate --weights weights --data-dir ../shared/data  # refit only the Platt scaling
-    python -m gan.space.train_verdict evaluate --weights weights --data-dir ../shared/data   # remeasure
+    gan dev train-verdict train --weights weights --data-dir ../shared/data      # about 2 minutes on 2 cores
+    gan dev train-verdict calibrate --weights weights --data-dir ../shared/data  # refit only the Platt scaling
+    gan dev train-verdict evaluate --weights weights --data-dir ../shared/data   # remeasure
 
 It is trained on exact and round-tripped digits alike (`round_trip`: an upload's usual
 journey), until its held-out loss stops improving.
@@ -21,36 +21,20 @@ import sys
 import time
 from pathlib import Path
 
-from gan.core.cli import Parser
-from gan.core.weights import load_model, resolve_weights
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageFilter
+from safetensors.torch import load_file
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.space.train_verdict", description=__doc__)
-    p.add_argument("command", choices=["train", "calibrate", "evaluate"], help="calibrate: refit only the Platt scaling, then evaluate")
-    p.add_argument("--weights", default=None, help="the folder holding generator/ (default: the shipped weights/)")
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout or .npz (default: data)")
-    p.add_argument("--threads", type=int, default=2)
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
-from safetensors.torch import load_file  # noqa: E402
-
-from gan.core.data import load_mnist  # noqa: E402
-from gan.core.errors import DataError, ImageError, WeightsError  # noqa: E402
-from gan.core.models import Discriminator, Generator  # noqa: E402
-from gan.core.pixels import to_model_range  # noqa: E402
-from gan.core.sampling import images_from_latents, latents_from_seeds, sample  # noqa: E402
-
-from .preprocess import open_image, to_mnist  # noqa: E402
-from .verdict import Verdict, faint_mask, grey_histogram  # noqa: E402
+from gan.core.data import load_mnist
+from gan.core.errors import ImageError
+from gan.core.models import Discriminator, Generator
+from gan.core.pixels import to_model_range
+from gan.core.sampling import images_from_latents, latents_from_seeds, sample
+from gan.core.weights import load_model
+from gan.space.preprocess import open_image, to_mnist
+from gan.space.verdict import Verdict, faint_mask, grey_histogram
 
 TRAIN_SEEDS, CALIBRATION_SEEDS, TEST_SEEDS = 1_000_000, 2_000_000, 3_000_000
 N_REAL_TRAIN = 50_000  # real training digits 0..49,999 train, 50,000.. calibrate
@@ -130,7 +114,7 @@ def train_verdict(weights_dir: str | Path, data_dir: str | Path, n_per_class: in
                   max_epochs: int = 16, patience: int = 3, n_test: int = 2000, seed: int = 0, log=print) -> Verdict:
     """Train the detector against the frozen generator in weights_dir until the held-out loss
     stops improving, Platt-scale it on held-out digits, save <weights_dir>/verdict/ and
-    measure it (metrics.json). Rerun `python -m gan.core.weights` afterwards."""
+    measure it (metrics.json). Rerun `gan dev checksums` afterwards."""
     from gan.core import metrics as M  # torchmetrics: a development dependency, never imported by the app
 
     weights_dir = Path(weights_dir)
@@ -263,30 +247,23 @@ def load_verdict(weights_dir: str | Path) -> Verdict:
     return load_model(Verdict, Path(weights_dir) / "verdict")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    torch.set_num_threads(args.threads)
-    try:
-        weights = resolve_weights(args.weights)
-        if args.command == "train":
-            train_verdict(weights, args.data_dir)
-        else:
-            if args.command == "calibrate":
-                model = Verdict()  # every network weight must load; the calibration is refitted here
-                missing, unexpected = model.load_state_dict(load_file(weights / "verdict" / "model.safetensors"), strict=False)
-                if unexpected or not set(missing) <= {"platt", "platt_resampled"}:
-                    sys.exit(f"error: {weights / 'verdict'} does not hold this model's weights (missing {missing}, unexpected {unexpected})")
-                model.eval()
-                calibrate(model, *calibration_set(weights, args.data_dir)[:2])
-                model.save_pretrained(weights / "verdict")
-                (weights / "verdict" / "README.md").unlink(missing_ok=True)
-            measurements = json.loads((weights / "verdict" / "metrics.json").read_text()) if (weights / "verdict" / "metrics.json").exists() else {}
-            measurements.update(evaluate_verdict(weights, args.data_dir, load_verdict(weights), load_generator(weights)))
-            write_metrics(weights, measurements)
-    except (DataError, WeightsError) as e:
-        sys.exit(f"error: {e}")
+def run(command: str, weights: Path, data_dir: str | Path, threads: int = 2) -> None:
+    """`gan dev train-verdict COMMAND`: train, calibrate (refit only the Platt scaling, then
+    measure) or evaluate (measure again) the verdict model of `weights`; print its metrics."""
+    torch.set_num_threads(threads)
+    if command == "train":
+        train_verdict(weights, data_dir)
+    else:
+        if command == "calibrate":
+            model = Verdict()  # every network weight must load; the calibration is refitted here
+            missing, unexpected = model.load_state_dict(load_file(weights / "verdict" / "model.safetensors"), strict=False)
+            if unexpected or not set(missing) <= {"platt", "platt_resampled"}:
+                sys.exit(f"error: {weights / 'verdict'} does not hold this model's weights (missing {missing}, unexpected {unexpected})")
+            model.eval()
+            calibrate(model, *calibration_set(weights, data_dir)[:2])
+            model.save_pretrained(weights / "verdict")
+            (weights / "verdict" / "README.md").unlink(missing_ok=True)
+        measurements = json.loads((weights / "verdict" / "metrics.json").read_text()) if (weights / "verdict" / "metrics.json").exists() else {}
+        measurements.update(evaluate_verdict(weights, data_dir, load_verdict(weights), load_generator(weights)))
+        write_metrics(weights, measurements)
     print(json.dumps(json.loads((weights / "verdict" / "metrics.json").read_text()), indent=1))
-
-
-if __name__ == "__main__":
-    main()

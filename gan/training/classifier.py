@@ -1,6 +1,6 @@
 """Train the reference MNIST classifier: the app's digit reader and the metrics' feature extractor.
 
-    python -m gan.core.classifier --data-dir ../shared/data --out weights/classifier
+    gan dev train-classifier --data-dir ../shared/data --out weights/classifier
 
 It is trained on real MNIST only and never sees the GAN, so it is an independent judge of
 the generator's samples (class accuracy, and the features FID, KID, precision/recall use).
@@ -11,32 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from .cli import Parser
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
 
-
-def build_parser() -> Parser:
-    p = Parser(prog="python -m gan.core.classifier", description=__doc__)
-    p.add_argument("--data-dir", default="data", help="torchvision MNIST layout, downloaded when missing (default: data)")
-    p.add_argument("--out", default="weights/classifier", help="where save_pretrained writes (default: weights/classifier)")
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=3e-3, help="peak of the one-cycle schedule (default: 3e-3)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 keeps torch's default")
-    return p
-
-
-if __name__ == "__main__":
-    build_parser().parse_args()  # --help and usage errors answer here, before torch is imported
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-from .data import load_mnist  # noqa: E402
-from .errors import DataError  # noqa: E402
-from .models import Classifier  # noqa: E402
-from .pixels import to_model_range  # noqa: E402
+from gan.core.data import load_mnist
+from gan.core.models import Classifier
+from gan.core.pixels import to_model_range
 
 
 def random_affine(x: torch.Tensor, degrees: float = 10, scale: float = 0.1, shift: float = 2) -> torch.Tensor:
@@ -100,20 +81,16 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, *, epochs: int 
     return model.eval()
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    try:
-        train_x, train_y = load_mnist(args.data_dir, train=True)
-        test_x, test_y = load_mnist(args.data_dir, train=False)
-    except DataError as e:
-        sys.exit(f"error: {e}")
-
+def train_reference(data_dir: str, out: str, *, epochs: int = 4, batch_size: int = 128, lr: float = 3e-3, seed: int = 0,
+                    threads: int = 0) -> Classifier:
+    """`gan dev train-classifier`: the reference classifier on MNIST's training digits, its test
+    accuracy printed after each epoch, saved to `out` (then: gan dev checksums)."""
+    if threads:
+        torch.set_num_threads(threads)
+    train_x, train_y = load_mnist(data_dir, train=True)
+    test_x, test_y = load_mnist(data_dir, train=False)
     report = lambda epoch, model: print(f"epoch {epoch}: test accuracy {accuracy(model, test_x, test_y):.4f}")
-    model = train_classifier(train_x, train_y, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed, on_epoch=report)
-    model.save_pretrained(args.out)
-    print(f"saved {args.out}")
-
-if __name__ == "__main__":
-    main()
+    model = train_classifier(train_x, train_y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_epoch=report)
+    model.save_pretrained(out)
+    print(f"saved {out}")
+    return model

@@ -1,6 +1,6 @@
 """The generator for the visitor's browser: batch norm folded in, weights in float16.
 
-    python -m gan.space.webexport weights      # writes weights/web/, then: python -m gan.core.weights weights
+    gan dev webexport weights      # writes weights/web/, then: gan dev checksums weights
 
 The page (web/gan.js) renders a digit from these files with no server request:
 - weights/web/generator.safetensors: the folded generator's four weights and biases in
@@ -10,7 +10,7 @@ The page (web/gan.js) renders a digit from these files with no server request:
   (float32, as the server uses them), and the ranges the server clamps to.
 
 The export is a pure function of weights/generator and weights/directions.json, so a
-retrained model only needs this command (a step of `python -m gan.ship`) to update the page.
+retrained model only needs this command (a step of `gan ship`) to update the page.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gan.core.cli import Parser
-
-if TYPE_CHECKING:  # torch is imported by the functions that need it: --help answers without it
+if TYPE_CHECKING:  # torch is imported by the functions that need it
     import torch
 
     from gan.core.models import Generator
@@ -63,7 +61,7 @@ def export_web(weights: str | Path) -> Path:
 
     from gan.core.weights import read_json
 
-    from .studio import SLIDER_RANGE, TRUNCATION_RANGE
+    from gan.space.studio import SLIDER_RANGE, TRUNCATION_RANGE
 
     weights = Path(weights)
     generator = folded_generator(weights)
@@ -102,16 +100,10 @@ def exported_matches(weights: str | Path) -> list[str]:
     return sorted(stale)
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = Parser(prog="python -m gan.space.webexport", description=__doc__.split("\n\n")[0])
-    p.add_argument("weights", nargs="?", default=None, help="the weights folder to export from and into (default: the shipped weights/)")
-    from gan.core.weights import resolve_weights
-
-    folder = export_web(resolve_weights(p.parse_args(argv).weights))
+def export_and_say(weights: Path) -> Path:
+    """`gan dev webexport`: export_web, and say what was written and what to run next."""
+    folder = export_web(weights)
     size = sum(f.stat().st_size for f in folder.iterdir())
     print(f"wrote {folder}: {', '.join(sorted(f.name for f in folder.iterdir()))} ({size / 1e6:.2f} MB); "
-          f"now run: python -m gan.core.weights {folder.parent}")
-
-
-if __name__ == "__main__":
-    main()
+          f"now run: gan dev checksums {folder.parent}")
+    return folder

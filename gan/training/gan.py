@@ -1,20 +1,20 @@
 """Train the class-conditional GAN on MNIST: one plain adversarial loop.
 
-    python -m gan.train --data-dir ../shared/data --out runs/dcgan
+    gan train --data-dir ../shared/data --out runs/dcgan
 
 Each step (`gan.core.step.train_step`, which the Space's Training lab runs too) trains D on a real
 batch and a fake batch (its labels are the real batch's), then trains G on D's feedback. With
 --aux-weight > 0 (the default), D also learns to name the digit of real images and G is also
 trained to make D name the digit it was asked for (AC-GAN).
-Every setting lives in `gan.core.config.Config`; `--help` lists them all, and `--recipe NAME`
+Every setting lives in `gan.core.config.Config`; `gan train --help` lists them all, and `--recipe NAME`
 picks a named set of them (shipped, bf16-30, fast30, bf16-30-variety, quick).
 Outputs under --out: checkpoint.pt (each epoch, and on Ctrl-C or kill; --resume continues from it),
 train_log.jsonl, grids/epoch_NNN.png, and at the end generator/ (the EMA generator, the one
 that ships), discriminator/, samples.png and progress.gif. A run never writes to weights/:
 serve it as it is with `GAN_WEIGHTS=runs/dcgan python app.py`, and make it the shipped model
-with `python -m gan.ship runs/dcgan --data-dir ../shared/data`.
+with `gan ship runs/dcgan --data-dir ../shared/data`.
 
-Under torchrun (`torchrun --standalone --nproc_per_node=N -m gan.train ...`, or its multi-node
+Under torchrun (`torchrun --standalone --nproc_per_node=N -m gan train ...`, or its multi-node
 flags) N processes train the same recipe data-parallel, rank 0 alone writing the run folder:
 gan/core/distributed.py and docs/training.md ("Training on N processes").
 """
@@ -31,23 +31,20 @@ import sys
 import time
 from pathlib import Path
 
-from gan.core.config import Config, parse_args
+import numpy as np
+import torch
+from tqdm import tqdm
 
-if __name__ == "__main__":
-    parse_args(None, __doc__)  # --help and usage errors answer here, before torch is imported (0.1 s, not 3-8 s)
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-from gan.core import distributed  # noqa: E402
-from gan.core.data import load_mnist  # noqa: E402
-from gan.core.errors import DataError, LaunchError  # noqa: E402
-from gan.core.models import Discriminator, Generator  # noqa: E402
-from gan.core.pixels import to_model_range  # noqa: E402
-from gan.core.sampling import images_from_latents, latents_from_seeds  # noqa: E402
-from gan.core.step import build, train_step, update_ema  # noqa: E402
-from gan.core.viz import grid, save_gif, upscale  # noqa: E402
+from gan.core import distributed
+from gan.core.config import Config
+from gan.core.data import load_mnist
+from gan.core.errors import DataError, LaunchError, RunFolderError
+from gan.core.inputs import check_run_folder
+from gan.core.models import Discriminator, Generator
+from gan.core.pixels import to_model_range
+from gan.core.sampling import images_from_latents, latents_from_seeds
+from gan.core.step import build, train_step, update_ema
+from gan.core.viz import grid, save_gif, upscale
 
 
 def pick_device(name: str) -> torch.device:
@@ -104,20 +101,16 @@ def trim_log(path: Path, last_step: int) -> None:
 
 def read_run_inputs(cfg: Config, out: Path) -> tuple[torch.Tensor, torch.Tensor, dict | None]:
     """The data (images, labels) and, with --resume, the checkpoint to continue from: every
-    file a run reads, each problem a sentence (DataError, FileExistsError, FileNotFoundError)."""
+    file a run reads, each problem a sentence (DataError, RunFolderError)."""
     images, labels = load_mnist(cfg.data_dir)
     shares = cfg.shares()
     if shares and not any(shares[d] > 0 for d in labels.unique().tolist()):
         raise DataError(f"--class-shares gives a share of 0 to every digit in {cfg.data_dir} (it holds {labels.unique().tolist()}): "
                         "an epoch would draw nothing")
-    ckpt_path = out / "checkpoint.pt"
-    if not cfg.resume and (ckpt_path.exists() or (out / "train_log.jsonl").exists()):
-        raise FileExistsError(f"{out} already holds a run ({'checkpoint.pt' if ckpt_path.exists() else 'train_log.jsonl'}): "
-                              f"add --resume to continue it, or give a new --out")
+    check_run_folder(out, cfg.resume)  # the command checked it before loading torch; a caller of train() may not have
     if not cfg.resume:
         return images, labels, None
-    if not ckpt_path.exists():
-        raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
+    ckpt_path = out / "checkpoint.pt"
     # On the CPU: load_state_dict copies each tensor to its model's device (another process's GPU under torchrun).
     return images, labels, torch.load(ckpt_path, map_location="cpu", weights_only=True)  # never unpickle code
 
@@ -277,20 +270,16 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # train() saves a checkpoint and stops, as on Ctrl-C
 
 
-def main(argv: list[str] | None = None) -> None:
-    cfg = parse_args(argv, __doc__)
+def run(cfg: Config) -> None:
+    """`gan train`: train(cfg), stopped by SIGTERM as by Ctrl-C, each expected failure a sentence."""
     # `kill` and job schedulers stop a run with SIGTERM, and a run started in the background
     # from a script ignores Ctrl-C's SIGINT: both should still leave a checkpoint to --resume.
     # (Under torchrun, train() notes the signal instead: gan.core.distributed.StopSignal.)
     signal.signal(signal.SIGTERM, _stop)
     try:
         train(cfg)
-    except (DataError, FileNotFoundError, FileExistsError, LaunchError) as e:  # bad data, no checkpoint to resume, a run already there: a sentence
+    except (DataError, RunFolderError, LaunchError) as e:  # bad data, no checkpoint to resume, a run already there: a sentence
         lead = int(os.environ.get("RANK", "0")) == 0
         sys.exit(f"error: {e}" if lead else 1)  # under torchrun, said once
     finally:
         distributed.leave()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
 """Classification Accuracy Score (Ravuri & Vinyals 2019): what generated digits are worth as
 training data.
 
-The reference classifier's architecture and recipe (gan.core.classifier.train_classifier) is
+The reference classifier's architecture and recipe (gan.training.classifier.train_classifier) is
 trained three times with the same budget, and each is tested on the real MNIST test digits:
 
   synthetic         on generated digits, as many as the real training set (6,000 per class
@@ -21,9 +21,10 @@ import time
 import numpy as np
 import torch
 
+from gan.core.models import Generator
+from gan.core.sampling import SYNTH_SEED, seed_range, synthesize
+
 from .classifier import accuracy, train_classifier
-from .models import Generator
-from .sampling import SYNTH_SEED, seed_range, synthesize
 
 TARGET = 0.98  # CAS at least 98% of the real-trained accuracy
 
