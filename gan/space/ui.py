@@ -499,7 +499,7 @@ def model_markdown(studio) -> str:
 
 
 def cas_markdown(cas: dict) -> str:
-    """The Classification Accuracy Score's figures (gan.core.cas) for the Model tab: the
+    """The Classification Accuracy Score's figures (gan.training.cas) for the Model tab: the
     question it answers in words first, its name after."""
     return (f"**Could a digit reader learn from these digits alone?** {'Nearly' if cas['target_met'] else 'Not'} as well as "
             f"from real ones: the reference classifier's recipe trained on {cas['synthetic_digits']:,} generated digits reads the real "
