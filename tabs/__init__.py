@@ -40,3 +40,126 @@ def titled_image(title: str, **kwargs) -> gr.Image:
     two- or three-line chip hides the top third of a 28x28 digit). Place it in its own column."""
     gr.Markdown(f"**{title}**", elem_classes="picture-title")
     return gr.Image(show_label=False, label=title, **kwargs)
+
+
+# ---------------------------------------------------------------------------- the first visit
+# Gradio 6.31's page starts downloading a component's code, and builds it, as it reads the page's
+# configuration, for every component whose *own* `visible` is not False: in every tab and every
+# closed accordion (a hidden Tab, Column or closed Accordion does not stop it; docs/performance.md,
+# "First screen"). So what a closed place shows is created hidden (`hide`), and shown by a
+# browser-only event (no request) when it opens (`show_on`); the other tabs' components are also
+# shown (not mounted: their tab is still closed) once the page's generator is ready, so that their
+# code is in the page before the visitor opens them (`SHOW_TABS_LATER`). Every event stays in the
+# page's configuration: the API and the MCP tools are unchanged.
+
+
+def hide(container) -> list:
+    """Set visible=False on every component inside `container` (at any depth) that would show, and
+    return them. Components that start hidden (an API's hidden inputs, a status a handler shows)
+    keep their own visibility: they are not returned. gr.State shows nothing: left alone."""
+    from gradio.blocks import BlockContext
+
+    hidden = []
+    for child in getattr(container, "children", []):
+        if isinstance(child, BlockContext):
+            hidden += hide(child)
+        elif child.visible is True and not isinstance(child, gr.State):
+            child.visible = False
+            hidden.append(child)
+    return hidden
+
+
+def keep_interactivity(demo: gr.Blocks, components: list) -> None:
+    """Pin `interactive` where the page would otherwise read it differently once a component is an
+    output of `show_on`'s event: a component no event reads or writes, with no value, is interactive
+    by default (Gradio's determine_interactivity), and an output is not. (None of this app's, today.)"""
+    inputs = {c._id for fn in demo.fns.values() for c in fn.inputs}
+    outputs = {c._id for fn in demo.fns.values() for c in fn.outputs}
+    for c in components:
+        if getattr(c, "interactive", False) is None and c._id not in inputs and c._id not in outputs:
+            v = c.get_config().get("value")  # as the page reads it (has_no_default_value)
+            if v is None or v is False or (isinstance(v, (str, int, float, list)) and not v):
+                c.interactive = True  # (one with a value was not interactive anyway: nothing to pin)
+
+
+# A browser-only event's function: for each group of components (its key and how many) not shown yet
+# in this page, an update that shows each; nothing for a group already shown.
+SHOW = """() => {{ const shown = (window.ganShown = window.ganShown || {{}}); const out = [];
+  for (const [key, n] of {groups}) {{ const first = !shown[key]; shown[key] = true;
+    for (let i = 0; i < n; i++) out.push(first ? {{__type__: 'update', visible: true}} : undefined); }}
+  return out; }}"""
+
+
+def show_on(trigger, groups: dict[str, list]) -> None:
+    """When `trigger` (a Tab's select, an Accordion's expand, a button's click) fires, show each
+    group's components, once per page: `groups` maps a key to the components `hide` returned."""
+    components = [c for group in groups.values() for c in group]
+    if components:
+        spec = "[" + ", ".join(f"[{key!r}, {len(group)}]" for key, group in groups.items()) + "]"
+        trigger(None, None, components, js=SHOW.format(groups=spec), api_visibility="private", show_progress="hidden")
+
+
+# The page script's part (app.py hands it to launch(js=...)): once the in-page generator is ready
+# (or has failed; at the latest 8 s after the page started), click the hidden #show-tabs button.
+SHOW_TABS_LATER = """() => { const started = performance.now();
+  const wait = () => { const web = window.ganWeb, button = document.getElementById('show-tabs');
+    if (button && ((web && (web.ready || web.error)) || performance.now() - started > 8000)) setTimeout(() => button.click(), 0);
+    else setTimeout(wait, 100); };
+  wait(); }"""
+
+
+def load_on_open(demo: gr.Blocks, first_tab: gr.Tab, tabs: list[gr.Tab], show_tabs: gr.Button) -> dict[str, list]:
+    """The first visit's plan in one place: every component of `tabs` (the closed ones) hidden and
+    shown when its tab is selected, or when `show_tabs` is clicked (SHOW_TABS_LATER); every
+    component in a closed accordion of `first_tab` hidden and shown when it opens (it would be
+    mounted at once: an accordion's content is built even while it is closed). Returns the groups."""
+    panels = {}
+
+    def closed_accordions(block):
+        for child in getattr(block, "children", []):
+            if isinstance(child, gr.Accordion) and child.open is False:
+                yield child
+            else:
+                yield from closed_accordions(child)
+
+    for i, panel in enumerate(closed_accordions(first_tab)):
+        panels[panel.elem_id or f"panel-{i}"] = (panel, hide(panel))
+    groups = {f"tab-{i}": hide(tab) for i, tab in enumerate(tabs)}
+    keep_interactivity(demo, [c for _, group in panels.values() for c in group] + [c for g in groups.values() for c in g])
+    for key, (panel, group) in panels.items():
+        show_on(panel.expand, {key: group})
+    for (key, group), tab in zip(groups.items(), tabs):
+        show_on(tab.select, {key: group})
+    show_on(show_tabs.click, groups)
+    return {**groups, **{key: group for key, (_, group) in panels.items()}}
+
+
+# What the page's own copy of the configuration (the HTML's window.gradio_config) leaves out: each
+# component's API schema, three times over (api_info, as input, as output), and its example value.
+# gradio_client reads them from GET /config and the API page from /info (both unchanged); Gradio
+# 6.31's page code never reads them (checked in its bundle), yet they were 128 KB of its 344 KB.
+NOT_READ_BY_THE_PAGE = ("api_info", "api_info_as_input", "api_info_as_output", "example_inputs")
+
+
+def lighter_page_config() -> bool:
+    """Serve the page a configuration without NOT_READ_BY_THE_PAGE, by wrapping the template filter
+    that writes it into the page (gradio.routes.templates' "toorjson"). Returns whether it is in
+    place (False where a Gradio version has no such filter: the page is then as Gradio makes it)."""
+    from gradio import routes
+
+    filters = getattr(getattr(getattr(routes, "templates", None), "env", None), "filters", {})
+    original = filters.get("toorjson")
+    if original is None:
+        return False
+    if getattr(original, "lighter", False):
+        return True
+
+    def toorjson(value):
+        if isinstance(value, dict) and isinstance(value.get("components"), list) and "dependencies" in value:
+            value = {**value, "components": [{k: v for k, v in c.items() if k not in NOT_READ_BY_THE_PAGE}
+                                             for c in value["components"]]}
+        return original(value)
+
+    toorjson.lighter = True
+    filters["toorjson"] = toorjson
+    return True

@@ -200,21 +200,21 @@ def build(studio: Studio) -> gr.Blocks:
                 grid_rows = gr.Slider(1, GRID_SIDE, value=4, step=1, label="rows", elem_id="grid-rows")
                 grid_cols = gr.Slider(1, GRID_SIDE, value=8, step=1, label="columns", elem_id="grid-cols")
                 grid_digit = gr.Dropdown([("rows = digits 0, 1, 2...", -1)] + [(str(d), d) for d in range(10)], value=-1, label="digit")
-                grid_btn = gr.Button("Show grid")
+                grid_btn = gr.Button("Show grid", elem_id="grid-show")
             gr.Markdown("Each row is a digit (0, 1, 2... from the top, or the digit picked above), each column a seed, "
                         "counting up from the first seed.")
             grid_gallery = gr.Gallery(columns=8, allow_preview=False, object_fit="contain", show_label=False, elem_id="grid",
                                       elem_classes="crisp", format="png", buttons=[], height="auto")  # every row in view
             grid_meta = gr.State({"seeds": [], "digits": []})
             grid_image = gr.Image(format="png", visible=False)  # the /grid API's output: the whole grid as one picture
-        with gr.Accordion("Interpolation: an animation from one seed (and digit) to another", open=False):
+        with gr.Accordion("Interpolation: an animation from one seed (and digit) to another", open=False, elem_id="interp-panel"):
             with gr.Row():
                 seed_a = gr.Number(value=1, precision=0, label="seed A")
                 digit_a = gr.Dropdown(list(range(10)), value=3, label="digit A")
                 seed_b = gr.Number(value=2, precision=0, label="seed B")
                 digit_b = gr.Dropdown(list(range(10)), value=8, label="digit B")
-                n_frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="frames")
-                interp_btn = gr.Button("Interpolate")
+                n_frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="frames", elem_id="interp-frames")
+                interp_btn = gr.Button("Interpolate", elem_id="interp-show")
             with gr.Row():
                 gif = gr.Image(label="animation", elem_classes="pixels", interactive=False, height=224, type="filepath")
                 with gr.Column():
