@@ -5,6 +5,7 @@ components to it. Find a control's handler by the tab's name: tabs/generate.py, 
 from __future__ import annotations
 
 import functools
+import inspect
 
 import gradio as gr
 
@@ -56,16 +57,18 @@ def titled_image(title: str, **kwargs) -> gr.Image:
 def hide(container) -> list:
     """Set visible=False on every component inside `container` (at any depth) that would show, and
     return them. Components that start hidden (an API's hidden inputs, a status a handler shows)
-    keep their own visibility: they are not returned. gr.State shows nothing: left alone."""
-    from gradio.blocks import BlockContext
+    keep their own visibility: they are not returned. What has no `visible` (gr.State, the block
+    gr.api leaves) shows nothing: left alone."""
+    from gradio.components.base import Component
 
     hidden = []
     for child in getattr(container, "children", []):
-        if isinstance(child, BlockContext):
+        if isinstance(child, Component):  # (a gr.HTML is a component and a container both)
+            if child.visible is True and "visible" in inspect.signature(type(child).__init__).parameters:
+                child.visible = False
+                hidden.append(child)
+        else:
             hidden += hide(child)
-        elif child.visible is True and not isinstance(child, gr.State):
-            child.visible = False
-            hidden.append(child)
     return hidden
 
 
@@ -100,12 +103,21 @@ def show_on(trigger, groups: dict[str, list]) -> None:
 
 
 # The page script's part (app.py hands it to launch(js=...)): once the in-page generator is ready
-# (or has failed; at the latest 8 s after the page started), click the hidden #show-tabs button.
-SHOW_TABS_LATER = """() => { const started = performance.now();
+# (or has failed; at the latest 8 s after the page started), click the hidden #show-tabs button, and
+# have the browser fetch and parse the modules PRELOAD names (Gradio's chart library).
+SHOW_TABS_LATER = """() => { const started = performance.now(), preload = PRELOAD;
   const wait = () => { const web = window.ganWeb, button = document.getElementById('show-tabs');
-    if (button && ((web && (web.ready || web.error)) || performance.now() - started > 8000)) setTimeout(() => button.click(), 0);
+    if (button && ((web && (web.ready || web.error)) || performance.now() - started > 8000)) setTimeout(() => {
+      button.click();
+      for (const href of preload) document.head.appendChild(Object.assign(document.createElement('link'), {rel: 'modulepreload', href}));
+    }, 0);
     else setTimeout(wait, 100); };
   wait(); }"""
+
+
+def show_tabs_later(preload: list[str]) -> str:
+    """SHOW_TABS_LATER, with the page-relative URLs of the modules to preload."""
+    return SHOW_TABS_LATER.replace("PRELOAD", repr(list(preload)))
 
 
 def load_on_open(demo: gr.Blocks, first_tab: gr.Tab, tabs: list[gr.Tab], show_tabs: gr.Button) -> dict[str, list]:
@@ -126,6 +138,7 @@ def load_on_open(demo: gr.Blocks, first_tab: gr.Tab, tabs: list[gr.Tab], show_ta
         panels[panel.elem_id or f"panel-{i}"] = (panel, hide(panel))
     groups = {f"tab-{i}": hide(tab) for i, tab in enumerate(tabs)}
     keep_interactivity(demo, [c for _, group in panels.values() for c in group] + [c for g in groups.values() for c in g])
+    load_on_tab_open(demo, tabs, groups)
     for key, (panel, group) in panels.items():
         show_on(panel.expand, {key: group})
     for (key, group), tab in zip(groups.items(), tabs):
@@ -134,32 +147,24 @@ def load_on_open(demo: gr.Blocks, first_tab: gr.Tab, tabs: list[gr.Tab], show_ta
     return {**groups, **{key: group for key, (_, group) in panels.items()}}
 
 
-# What the page's own copy of the configuration (the HTML's window.gradio_config) leaves out: each
-# component's API schema, three times over (api_info, as input, as output), and its example value.
-# gradio_client reads them from GET /config and the API page from /info (both unchanged); Gradio
-# 6.31's page code never reads them (checked in its bundle), yet they were 128 KB of its 344 KB.
-NOT_READ_BY_THE_PAGE = ("api_info", "api_info_as_input", "api_info_as_output", "example_inputs")
+
+def load_on_tab_open(demo: gr.Blocks, tabs: list[gr.Tab], groups: dict[str, list]) -> None:
+    """A page-load event whose outputs all lie in one closed tab (the Model tab's game figures) runs
+    when that tab is selected instead: no request, and no work on the server, while the first screen
+    loads; the figures are fresh whenever the tab is opened."""
+    for fn in demo.fns.values():
+        if not fn.targets or any(event != "load" for _, event in fn.targets) or not fn.outputs:
+            continue
+        for tab, group in zip(tabs, groups.values()):
+            inside = {c._id for c in group} | {c._id for c in tab_blocks(tab)}
+            if all(o._id in inside for o in fn.outputs):
+                fn.targets = [(tab._id, "select")]
+                break
 
 
-def lighter_page_config() -> bool:
-    """Serve the page a configuration without NOT_READ_BY_THE_PAGE, by wrapping the template filter
-    that writes it into the page (gradio.routes.templates' "toorjson"). Returns whether it is in
-    place (False where a Gradio version has no such filter: the page is then as Gradio makes it)."""
-    from gradio import routes
-
-    filters = getattr(getattr(getattr(routes, "templates", None), "env", None), "filters", {})
-    original = filters.get("toorjson")
-    if original is None:
-        return False
-    if getattr(original, "lighter", False):
-        return True
-
-    def toorjson(value):
-        if isinstance(value, dict) and isinstance(value.get("components"), list) and "dependencies" in value:
-            value = {**value, "components": [{k: v for k, v in c.items() if k not in NOT_READ_BY_THE_PAGE}
-                                             for c in value["components"]]}
-        return original(value)
-
-    toorjson.lighter = True
-    filters["toorjson"] = toorjson
-    return True
+def tab_blocks(block) -> list:
+    """Every block inside `block`, at any depth."""
+    out = []
+    for child in getattr(block, "children", []):
+        out += [child, *tab_blocks(child)]
+    return out
