@@ -75,9 +75,11 @@ with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
     tabs.load_on_open(demo, generate_page, [discriminator_tab, game_tab, model_tab, lab_tab], show_tabs)
 
 demo.queue(default_concurrency_limit=2, max_size=256)
-# The page's script: the in-page generator once the first digit is on screen, then the other tabs' code.
+# The page's script: the in-page generator once the first digit is on screen, then (once it is ready)
+# the other tabs' code, so that a tab opened later shows at once. GAN_SHOW_TABS=open, the alternative
+# measured in docs/performance.md, leaves each tab's code until the tab is opened.
 PAGE_JS = (f"() => {{ ({generate_tab.page_js})(); ({tabs.show_tabs_later(page.chart_library())})(); }}"
-           if os.environ.get("GAN_SHOW_TABS", "later") == "later" else generate_tab.page_js)
+           if os.environ.get("GAN_SHOW_TABS", "later") != "open" else generate_tab.page_js)
 MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding
 
 

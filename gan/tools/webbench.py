@@ -214,6 +214,74 @@ def throttled(browser, app_url: str, bare_url: str, loads: int) -> tuple[list[di
     return rows, {"app": app, "bare": bare}
 
 
+# Where the main thread's time before the first digit goes, from Chrome's sampling profiler: each
+# sample goes to the first of these its call stack holds, innermost first (Gradio 6.31's function
+# names in its unminified AppTree, js/core/src/init.svelte.ts).
+CAUSES = [
+    ("Gradio: events attached to each node (find_attached_events: nodes x events)", ("find_attached_events",)),
+    ("Gradio: one node per component of the config (create_node)", ("create_node",)),
+    ("Gradio: the rest of building the component tree (traverse, postprocess)", ("traverse", "postprocess", "prepare")),
+]
+
+
+def cause_of(stack: list[dict]) -> str:
+    """A sample's cause: its stack (innermost first) against CAUSES, then by where its code lives."""
+    for name, functions in CAUSES:
+        if any(frame["functionName"] in functions for frame in stack):
+            return name
+    top = stack[0]
+    if top["functionName"] in ("(idle)", "(program)", "(garbage collector)"):
+        return {"(idle)": "idle (waiting for the network or the server)", "(program)": "the browser's own work (parsing, style, layout, paint)",
+                "(garbage collector)": "garbage collection"}[top["functionName"]]
+    url = top["url"].rsplit("/", 1)[-1]
+    if url.startswith(("Index-", "Example-")) or any(f["url"].rsplit("/", 1)[-1].startswith("Index-") for f in stack):
+        return "components' own code (their modules, mounting)"
+    if not url:
+        return "the browser's own work (parsing, style, layout, paint)"
+    return "Gradio's runtime and Svelte (the client, rendering)"
+
+
+def profiled_load(browser, url: str, screen: str = "desktop") -> dict[str, float]:
+    """One cold load under the CPU profiler, to the first digit: ms per cause."""
+    context = browser.new_context(**SCREENS[screen])
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.add_init_script(FIRST_DIGIT)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 250})
+    cdp.send("Profiler.start")
+    page.goto(url)
+    page.wait_for_function("window.__first.digit !== null", polling="raf")
+    profile = cdp.send("Profiler.stop")["profile"]
+    context.close()
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+    out: dict[str, float] = {}
+    for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        stack, node = [], sample
+        while node is not None:
+            stack.append(nodes[node]["callFrame"])
+            node = parent.get(node)
+        cause = cause_of(stack[:-1] or stack)  # (the root frame is no cause)
+        out[cause] = out.get(cause, 0.0) + dt / 1000
+    return out
+
+
+def causes(browser, app_url: str, bare_url: str, loads: int) -> list[dict]:
+    """`loads` profiled cold loads of each page, taking turns: the median ms per cause, app and bare."""
+    app, bare = [], []
+    for _ in range(loads):
+        bare.append(profiled_load(browser, bare_url))
+        app.append(profiled_load(browser, app_url))
+    names = sorted({k for r in app + bare for k in r}, key=lambda k: -float(np.median([r.get(k, 0.0) for r in app])))
+    rows = []
+    for name in names:
+        rows += [row(f"profiled, to the first digit: {name}, bare page (ms)", [r.get(name, 0.0) for r in bare]),
+                 row(f"profiled, to the first digit: {name}, the app (ms)", [r.get(name, 0.0) for r in app])]
+    return rows
+
+
 # Each place a visitor opens for the first time, and what must be on screen for it to count as shown:
 # (name, the tab's label or the panel's elem_id, selectors of its main content, and pictures timed on
 # their own). The Generate tab's panels first (the page opens on that tab), then the other tabs. The
@@ -438,6 +506,8 @@ def measure(args: argparse.Namespace, log, bare_log) -> list[dict]:
                 rows += more
             if args.tab_loads:
                 rows += tab_opens(browser, url, args.tab_loads)
+            if args.profile:
+                rows += causes(browser, url, bare_url, args.profile)
             if args.raw:
                 Path(args.raw).write_text(json.dumps(raw, indent=1))
             if args.cold_only:
@@ -512,6 +582,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--throttled", type=int, default=7, help="cold loads of each page over a slow network, desktop (0: none)")
     p.add_argument("--tab-loads", type=int, default=5, help="cold visits in which each tab and panel is opened for the first time (0: none)")
     p.add_argument("--raw", default=None, help="write every cold load's figures to this JSON file")
+    p.add_argument("--profile", type=int, default=0, help="cold loads of each page under the CPU profiler: main-thread ms by cause")
     p.add_argument("--json", default=None, help="also write the rows to this file")
     args = p.parse_args(argv)
     load = os.getloadavg()
