@@ -31,8 +31,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(10**9))
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
-from gan.space import ui  # noqa: E402
+from gan.space import page, ui  # noqa: E402
 from gan.core.errors import WeightsError  # noqa: E402
 from gan.space.human_eval import HumanEval  # noqa: E402
 from gan.space.studio import Studio  # noqa: E402
@@ -40,6 +41,7 @@ import tabs  # noqa: E402
 from tabs import agents, discriminator, game, generate, lab, model, steer  # noqa: E402
 
 ui.write_gradio_images_once()
+page.lighter_page_config()  # the page's own copy of the configuration, without what only API clients read
 
 try:
     studio = Studio()
@@ -54,22 +56,30 @@ CSS = """.pixels img { object-fit: contain !important; width: 100%; height: 100%
 """ + "\n".join([tabs.CSS, generate.CSS, discriminator.CSS, model.CSS])  # then each tab's own rules
 
 with gr.Blocks(title="MNIST GAN Studio", delete_cache=(600, 3600)) as demo:
-    gr.Markdown("# MNIST GAN Studio\nA class-conditional GAN trained on MNIST. Pick a digit and a seed, steer it "
-                "with style sliders, draw your own, or ask a second network whether a digit is real or generated.")
+    # No title block: a Space shows its title above the app, and the page's <title> names it; what the
+    # GAN does is said by the first control (tabs/generate.py: no gr.Markdown on the first screen).
     with gr.Tabs(overflow_behavior="wrap"):  # a phone wraps the tab bar onto two rows: no tab hides behind "..."
-        with gr.Tab("Generate"):
+        with gr.Tab("Generate") as generate_page:
             generate_tab = generate.build(studio)
-        with gr.Tab("Discriminator"):
+            show_tabs = gr.Button(visible="hidden", elem_id="show-tabs")  # clicked by the page script (tabs.SHOW_TABS_LATER)
+        with gr.Tab("Discriminator") as discriminator_tab:
             steer.connect(generate_tab.steer, *discriminator.build(studio).steer_sources)
         with gr.Tab("Real or fake?") as game_tab:
             game.build(evaluation, game_tab)
-        with gr.Tab("Model"):
+        with gr.Tab("Model") as model_tab:
             model.build(studio, evaluation)
-        with gr.Tab("Training lab"):
+        with gr.Tab("Training lab") as lab_tab:
             lab.build(studio)
     agents.build(studio)  # the MCP tools (hidden endpoints), served at /gradio_api/mcp/
+    # The first visit downloads and builds only what the first screen shows (tabs.load_on_open).
+    tabs.load_on_open(demo, generate_page, [discriminator_tab, game_tab, model_tab, lab_tab], show_tabs)
 
 demo.queue(default_concurrency_limit=2, max_size=256)
+# The page's script: the in-page generator once the first digit is on screen, then (once it is ready)
+# the other tabs' code, so that a tab opened later shows at once. GAN_SHOW_TABS=open, the alternative
+# measured in docs/performance.md, leaves each tab's code until the tab is opened.
+PAGE_JS = (f"() => {{ ({generate_tab.page_js})(); ({tabs.show_tabs_later(page.chart_library())})(); }}"
+           if os.environ.get("GAN_SHOW_TABS", "later") != "open" else generate_tab.page_js)
 MAX_FILE_SIZE = "10mb"  # uploads above this are refused by the server (413) before any decoding
 
 
@@ -79,8 +89,9 @@ def launch(**kwargs):
     # 1,000 caps that at ~160 MB instead of Gradio's 10,000 (1.6 GB), dropping the oldest first.
     with warnings.catch_warnings():  # Gradio's warning of tools with a gr.State input names UI endpoints, which are no tools here
         warnings.filterwarnings("ignore", "This MCP server includes a tool that has a gr.State input")
-        return demo.launch(css=CSS, js=generate_tab.page_js, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
-                           mcp_server=True, app_kwargs={"lifespan": agents.only_agent_tools_lifespan(demo)}, **kwargs)
+        return demo.launch(css=CSS, js=PAGE_JS, head=generate_tab.page_head, max_file_size=MAX_FILE_SIZE, enable_monitoring=False, state_session_capacity=1000,
+                           mcp_server=True, app_kwargs={"lifespan": agents.only_agent_tools_lifespan(demo),
+                                                       "middleware": [Middleware(page.CompressPage)]}, **kwargs)
 
 
 if __name__ == "__main__":

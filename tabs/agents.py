@@ -27,7 +27,7 @@ from gan.core.errors import InputError
 from gan.space.score import Score
 from gan.space.studio import Recipe, Studio
 
-from . import refuse
+from . import hide, refuse
 
 AGENT_TOOLS = ("generate_digit", "generate_grid", "score_digit", "project_digit")  # their functions' and endpoints' names
 SCORE_KEYS = ("verdict", "why", "digit", "digit_confidence", "is_digit", "exact_28x28", "p_real", "faint_grey_pixels", "p_real_gan_d")
@@ -116,7 +116,7 @@ def build(studio: Studio) -> None:
         recipe = Recipe(digit=p.digit, z=p.code, sliders={}).to_query()
         return json.dumps({"digit": p.digit, "z": p.code, "recipe": recipe, **p.figures})
 
-    with gr.Column(visible=False):  # no layout: the endpoints' components, named as the API docs show them
+    with gr.Column(visible=False) as endpoints:  # no layout: the endpoints' components, named as the API docs show them
         def whole(value: int, label: str) -> gr.Number:  # a whole-number parameter: "integer" in the tool's schema
             return gr.Number(value, label=label, precision=0)
 
@@ -137,6 +137,7 @@ def build(studio: Studio) -> None:
                                        concurrency_id="heavy", concurrency_limit=1, preprocess=False)
         gr.Button(visible=False).click(score_digit, upload, scores, api_name="score_digit", concurrency_id="heavy", concurrency_limit=1)
         gr.Button(visible=False).click(project_digit, upload, fit, api_name="project_digit", concurrency_id="heavy", concurrency_limit=1)
+    hide(endpoints)  # never shown: their code is never loaded in the page either
 
 
 def serve_only_agent_tools(demo: gr.Blocks) -> list[str]:

@@ -5,6 +5,7 @@ API: /generate, /grid, /interpolate (and /project, /morph)."""
 from __future__ import annotations
 
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import gradio as gr
@@ -37,7 +38,17 @@ def clamp_js(lo: float, hi: float, whole: bool = False) -> str:
     what the picture uses; a box left empty or at "-" waits for the number."""
     value = "Math.round(v)" if whole else "v"
     return f"(v) => (v === null || v === '' || Number.isNaN(Number(v))) ? v : Math.min(Math.max({value}, {lo}), {hi})"
-WEB = Path(__file__).resolve().parent.parent / "web"  # the in-page generator (web/page.js, gan.js, kernel.wasm)
+WEB = Path(__file__).resolve().parent.parent / "web"
+# The first screen's words, in the controls' own labels and info lines: no gr.Markdown on the first
+# screen, whose code (7 files, 30 KB) and rendering would come before the first digit
+# (docs/performance.md, "First screen").
+ABOUT = ("A class-conditional GAN trained on MNIST draws it. Steer it with the seed and the sliders, draw your own below, "
+         "or ask the Discriminator tab whether a digit is real or generated.")
+STYLE_SLIDERS = "Style sliders: each moves the digit in one direction through the 64 numbers the generator draws from"
+SLIDER_INFO = {"thickness": "thickness, slant, width, height: directions fitted to those measured properties of generated "
+                            "digits (InterFaceGAN)",
+               "pc1": "principal directions 1-4: the four directions in which generated digits vary most, whatever they "
+                      "turn out to change (GANSpace's pc1-pc4)"}  # the in-page generator (web/page.js, gan.js, kernel.wasm)
 
 
 def in_page_renderer(studio: Studio, control_ids: list[str]) -> str:
@@ -81,7 +92,9 @@ requestAnimationFrame(wait);"""
 # (Top level, as Gradio scopes rules inside @media to within the container: "overflow: hidden"
 # there would make the container, which never scrolls, the sticky image's scroller.)
 # The seed grid fits the screen's width whatever its columns (Gradio gives each at least 100 px: 2.7
-# of 8 on a phone). A message (toast) shows at the foot of a phone's screen, not over the pinned digit.
+# of 8 on a phone). A message (toast) shows at the foot of a phone's screen, not over the pinned digit
+# (PHONE_TOASTS: a rule of the page's own, as Gradio confines the app's @media rules to its layout,
+# where the messages are not).
 # Desktop: the digit's column stays in view (sticky) while the sliders below the fold move. The grid's
 # box is as tall as its rows: Gradio's height="auto" is a box of 450 px to 55% of the screen, with a
 # scroll bar inside, that cut a 4-row grid on a desktop and left half a phone's box empty.
@@ -98,8 +111,10 @@ CSS = """#dice { white-space: nowrap; }
   #output, #output .image-container { height: 200px !important; }
   #gen-out > :not(#output) { order: 1; }
   #grid .grid-container { gap: 2px !important; }
-  .toast-wrap { top: auto !important; bottom: 12px; }
 }"""
+
+
+PHONE_TOASTS = "<style>@media (max-width: 640px) { .toast-wrap { top: auto !important; bottom: 12px; } }</style>"
 
 
 def build(studio: Studio) -> gr.Blocks:
@@ -139,23 +154,25 @@ def build(studio: Studio) -> gr.Blocks:
         return path, images
 
     def apply_recipe(text):
-        """Pasted recipe -> control values (each control's change then regenerates) and a status
-        line. A bad recipe never raises: an error would badge every control it outputs to and
-        lock them until each badge is closed; instead the controls keep their values and the
-        status says what is wrong, once. An empty box changes nothing (it is not digit 0, seed 0)."""
+        """Pasted recipe -> control values (each control's change then regenerates). A bad recipe
+        never raises: an error would badge every control it outputs to and lock them until each
+        badge is closed; instead the controls keep their values and a message (a warning, no badge)
+        says what is wrong, once. An empty box changes nothing (it is not digit 0, seed 0)."""
         keep = [gr.update()] * (4 + len(studio.slider_names))
         if not (text or "").strip():
-            return [*keep, "⚠️ Paste a recipe first, such as digit=3&seed=42&psi=1 (the box above shows this digit's)."]
+            gr.Warning("Paste a recipe first, such as digit=3&seed=42&psi=1 (the box above shows this digit's).")
+            return keep
         try:
             r = Recipe.from_query(text, studio.slider_names)
         except InputError as e:
-            return [*keep, f"⚠️ {e}"]
-        return [r.digit, r.seed, r.truncation, *[r.sliders[k] for k in studio.slider_names], r.z, ""]
+            gr.Warning(str(e))
+            return keep
+        return [r.digit, r.seed, r.truncation, *[r.sliders[k] for k in studio.slider_names], r.z]
 
     def from_url(request: gr.Request):
         """Open the page with ?digit=3&seed=42&... to land on that recipe."""
         query = "&".join(f"{k}={v}" for k, v in request.query_params.items()) if request else ""
-        return apply_recipe(query)[:-1] if query else [gr.update()] * (4 + len(studio.slider_names))
+        return apply_recipe(query) if query else [gr.update()] * (4 + len(studio.slider_names))
 
     def pick_cell(meta, evt: gr.SelectData):
         """Clicking a grid cell (a gallery item: evt.index is its position) loads the cell's recipe: its
@@ -167,22 +184,22 @@ def build(studio: Studio) -> gr.Blocks:
     with gr.Blocks() as tab:
         with gr.Row(elem_id="gen-row"):
             with gr.Column(scale=2):
-                digit = gr.Radio(list(range(10)), value=first.digit, label="digit to draw", elem_id="digit")
+                digit = gr.Radio(list(range(10)), value=first.digit, label="digit to draw", elem_id="digit", info=ABOUT)
                 with gr.Row():
                     seed = gr.Number(value=first.seed, precision=0, minimum=0, maximum=MAX_SEED, elem_id="seed", scale=3,
                                      label=f"seed: each number 0-{MAX_SEED:,} draws the digit in its own handwriting")
                     dice = gr.Button("🎲 random seed", scale=1, elem_id="dice")
                 truncation = gr.Slider(*TRUNCATION_RANGE, value=1.0, step=0.05, label=ui.TRUNCATION_LABEL, elem_id="truncation",
                                        info="below 1: more typical digits; above 1: more unusual ones")
-                with gr.Accordion("Style sliders: move the digit through the generator's input space", open=True):
-                    gr.Markdown(ui.SLIDERS_EXPLAINED)
+                with gr.Accordion(STYLE_SLIDERS, open=True):
                     sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1, label=ui.slider_label(name),
-                                         elem_id=f"slider-{name}") for name in studio.slider_names]
+                                         elem_id=f"slider-{name}", info=SLIDER_INFO.get(name)) for name in studio.slider_names]
                     reset = gr.Button("Reset all sliders", size="sm")
                 latent = gr.Textbox("", visible=False, elem_id="latent")  # a projected digit's z (tabs/steer.py); '' = the seed's
             with gr.Column(scale=2, elem_id="gen-out"):
                 # The first digit is in the page's config: on screen with the page, no request first.
-                output = gr.Image(first_digit_file(studio, first), label="generated digit (28x28 PNG)", format="png", height=336,
+                first_png = first_digit_file(studio, first)
+                output = gr.Image(first_png, label="generated digit (28x28 PNG)", format="png", height=336,
                                   elem_classes="pixels", elem_id="output", interactive=False, buttons=["download"])
                 recipe = gr.Textbox(first.to_query(), label="recipe: paste it below or add it to the page URL (?digit=...) to get this exact image",
                                     buttons=["copy"], interactive=False, elem_id="recipe")
@@ -190,7 +207,6 @@ def build(studio: Studio) -> gr.Blocks:
                     pasted = gr.Textbox(placeholder="paste a recipe, e.g. digit=3&seed=42&psi=1, and press Enter",
                                         show_label=False, scale=3, elem_id="paste")
                     load_recipe = gr.Button("Load recipe", scale=1)
-                recipe_status = gr.Markdown(elem_id="recipe-status")
         panel = steer.build(studio, [digit, seed, truncation, *sliders, latent])
         with gr.Accordion("Seed grid: many seeds side by side; click a cell to load its seed", open=False, elem_id="grid-panel"):
             with gr.Row():
@@ -200,23 +216,23 @@ def build(studio: Studio) -> gr.Blocks:
                 grid_rows = gr.Slider(1, GRID_SIDE, value=4, step=1, label="rows", elem_id="grid-rows")
                 grid_cols = gr.Slider(1, GRID_SIDE, value=8, step=1, label="columns", elem_id="grid-cols")
                 grid_digit = gr.Dropdown([("rows = digits 0, 1, 2...", -1)] + [(str(d), d) for d in range(10)], value=-1, label="digit")
-                grid_btn = gr.Button("Show grid")
+                grid_btn = gr.Button("Show grid", elem_id="grid-show")
             gr.Markdown("Each row is a digit (0, 1, 2... from the top, or the digit picked above), each column a seed, "
                         "counting up from the first seed.")
             grid_gallery = gr.Gallery(columns=8, allow_preview=False, object_fit="contain", show_label=False, elem_id="grid",
                                       elem_classes="crisp", format="png", buttons=[], height="auto")  # every row in view
             grid_meta = gr.State({"seeds": [], "digits": []})
             grid_image = gr.Image(format="png", visible=False)  # the /grid API's output: the whole grid as one picture
-        with gr.Accordion("Interpolation: an animation from one seed (and digit) to another", open=False):
+        with gr.Accordion("Interpolation: an animation from one seed (and digit) to another", open=False, elem_id="interp-panel"):
             with gr.Row():
                 seed_a = gr.Number(value=1, precision=0, label="seed A")
                 digit_a = gr.Dropdown(list(range(10)), value=3, label="digit A")
                 seed_b = gr.Number(value=2, precision=0, label="seed B")
                 digit_b = gr.Dropdown(list(range(10)), value=8, label="digit B")
-                n_frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="frames")
-                interp_btn = gr.Button("Interpolate")
+                n_frames = gr.Slider(2, MAX_FRAMES, value=16, step=1, label="frames", elem_id="interp-frames")
+                interp_btn = gr.Button("Interpolate", elem_id="interp-show")
             with gr.Row():
-                gif = gr.Image(label="animation", elem_classes="pixels", interactive=False, height=224, type="filepath")
+                gif = gr.Image(label="animation", elem_classes="pixels", interactive=False, height=224, type="filepath", elem_id="interp-gif")
                 with gr.Column():
                     frame = gr.Image(label="frame", format="png", elem_classes="pixels", interactive=False, height=224)
                     scrub = gr.Slider(0, MAX_FRAMES - 1, value=0, step=1, label="scrub")
@@ -249,10 +265,13 @@ def build(studio: Studio) -> gr.Blocks:
         for slider in sliders:
             slider.change(None, slider, slider, js=clamp_js(-SLIDER_RANGE, SLIDER_RANGE), show_progress="hidden")
         reset.click(lambda: [0.0] * len(sliders), None, sliders, api_visibility="private")
-        gr.on([load_recipe.click, pasted.submit], apply_recipe, pasted, [*controls, recipe_status], api_visibility="private",
+        gr.on([load_recipe.click, pasted.submit], apply_recipe, pasted, controls, api_visibility="private",
               show_progress="hidden")
-        # A recipe in the page's URL loads into the controls; their change events then draw it.
-        tab.load(from_url, None, controls, api_visibility="private", show_progress="hidden")
+        # A recipe in the page's URL loads into the controls; their change events then draw it. The
+        # server is asked only when the URL has a query: a plain first visit sends no request for it.
+        url_recipe = gr.Button(visible="hidden", elem_id="url-recipe")
+        url_recipe.click(from_url, None, controls, api_visibility="private", show_progress="hidden")
+        tab.load(None, js="() => { if (location.search.length > 1) document.getElementById('url-recipe').click(); }")
 
         grid_inputs = [grid_first, grid_rows, grid_cols, grid_digit, truncation]
         grid_btn.click(grid_cells, grid_inputs, [grid_gallery, grid_meta], api_visibility="private",
@@ -270,5 +289,8 @@ def build(studio: Studio) -> gr.Blocks:
                             frames_state, scrub, api_visibility="private", show_progress="hidden")
     tab.controls = controls  # for other tabs that load a digit into these controls
     tab.page_js = page_js  # app.py's launch(js=...): the in-page generator's loader
+    # app.py's launch(head=...): the browser fetches the first digit while Gradio's code still loads,
+    # not once the picture is built (the same URL as the Image's, so that one download serves both).
+    tab.page_head = f'<link rel="preload" as="image" href="gradio_api/file={urllib.parse.quote(first_png)}">' + PHONE_TOASTS
     tab.steer = panel  # for the Discriminator tab's "Steer this digit" buttons (steer.connect)
     return tab

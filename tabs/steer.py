@@ -132,7 +132,8 @@ def build(studio: Studio, controls: list) -> dict:
             load, fitting, panel_and_controls, api_visibility="private").success(None, js=SHOW_DIGIT)
     # The same for Morph (refused before any steering); the API's /morph answers with the GIF itself.
     morph_inputs = [fit, seed_b, digit_b, frames]
-    morph_btn.click(morph, morph_inputs, morphed, api_visibility="private", concurrency_id="heavy", concurrency_limit=1).success(
+    # (api_name=False: the function's own name is the API's /morph below, not this private event's.)
+    morph_btn.click(morph, morph_inputs, morphed, api_name=False, concurrency_id="heavy", concurrency_limit=1).success(
         lambda path: path, morphed, gif, api_visibility="private")
     gr.Button(visible=False).click(morph, morph_inputs, gif, api_name="morph", concurrency_id="heavy", concurrency_limit=1)
     panel.expand(None, js=PICK_BRUSH)  # the brush is ready when the panel opens, and again after "Clear canvas"

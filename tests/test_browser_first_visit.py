@@ -84,7 +84,7 @@ def test_enter_in_the_recipe_box_loads_it(desktop):
 
 def test_load_recipe_with_an_empty_box_changes_nothing(desktop):
     desktop.get_by_role("button", name="Load recipe").click()
-    expect(desktop.locator("#recipe-status")).to_contain_text("Paste a recipe first")
+    expect(desktop.locator(".toast-body.warning:visible")).to_contain_text("Paste a recipe first")  # a message, not an error
     desktop.wait_for_timeout(1000)  # long enough for a reset to digit 0, seed 0 to show
     expect(desktop.locator("#recipe textarea")).to_have_value(FIRST)
     expect(desktop.locator("#seed input")).to_have_value("42")

@@ -4,7 +4,7 @@ in-page generator, against the same page with the page's generator blocked (ever
 rendered by the server, as before). Prints Markdown tables.
 
     gan dev webbench                  # about 3 minutes
-    gan dev webbench --cold-only      # the first screen only (about 1 minute)
+    gan dev webbench --cold-only      # the first visit only (about 5 minutes)
     gan dev webbench --drags 2 --steps 10 --json w.json
 
 First screen: each load is a new browser context (empty cache, a new Gradio session), at the
@@ -64,63 +64,282 @@ document.addEventListener('load', (e) => { if (e.target.closest && e.target.clos
 """
 
 
-# Marks the first frame in which the first screen's picture is on screen (decoded and laid out).
+# Marks the first frame in which the first screen's picture is on screen (decoded and laid out), and
+# records the main thread's long tasks (over 50 ms: Chrome's Long Tasks API) from the navigation on.
+# It asks for the picture's box only once the picture is decoded: asking every frame forces a layout
+# of the page as it is being built, a cost that grows with the page (170 ms of the app's first 2 s).
 FIRST_DIGIT = """
-window.__first = {digit: null};
-const shown = (e) => e && e.getBoundingClientRect().width > 0 && (e.tagName === 'CANVAS' || (e.complete && e.naturalWidth > 0));
+window.__first = {digit: null, long: []};
+performance.setResourceTimingBufferSize(5000);
+try {
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__first.long.push([e.startTime, e.duration]); })
+    .observe({type: 'longtask', buffered: true});
+} catch (e) {}
+const shown = (e) => e && (e.tagName === 'CANVAS' || (e.complete && e.naturalWidth > 0)) && e.getBoundingClientRect().width > 0;
 const poll = () => {
   if (shown(document.querySelector('#output img')) || shown(document.querySelector('#output canvas'))) window.__first.digit = performance.now();
   else requestAnimationFrame(poll);
 };
 requestAnimationFrame(poll);
 """
+# What the page had asked for by the first digit (requests started at or before that frame, the page
+# itself included: the browser's own Resource Timing, bytes as transferred, headers and bodies), and
+# the long tasks that began before it.
+BEFORE_DIGIT = """() => {
+  const d = window.__first.digit, nav = performance.getEntriesByType('navigation')[0];
+  const asked = performance.getEntriesByType('resource').filter((r) => r.startTime <= d);
+  const bytes = [nav, ...asked].reduce((sum, r) => sum + (r.transferSize || 0), 0);
+  return {requests: 1 + asked.length, kb: bytes / 1000, long: window.__first.long.filter(([start]) => start < d).map(([, ms]) => ms),
+          js: asked.filter((r) => r.name.endsWith('.js')).length, css: asked.filter((r) => r.name.endsWith('.css')).length};
+}"""
 SCREENS = {"desktop": {"viewport": {"width": 1366, "height": 900}},
            "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}}
+# A slow mobile network, as Lighthouse's mobile run assumes: 1.6 Mbit/s down, 750 kbit/s up, 150 ms
+# round trip (Chrome's own emulation, per request, from the DevTools protocol).
+THROTTLE = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8}
 
 
-def cold_load(browser, url: str, screen: str, generator: bool) -> dict[str, float]:
-    """One first visit: ms to the digit visible (and to the in-page generator ready), requests, KB."""
+def cold_load(browser, url: str, screen: str, generator: bool, throttle: bool = False) -> dict:
+    """One first visit: ms to the digit visible (and to the in-page generator ready); requests and
+    KB in all (up to 2 s after the page is ready) and by the first digit; the long tasks before it;
+    the main thread's CPU time by then (Chrome's Performance metrics in thread time: all its tasks,
+    their scripts, style and layout; read as the digit shows, to within a frame)."""
     context = browser.new_context(**SCREENS[screen])
     page = context.new_page()
     page.set_default_timeout(120_000)
+    if throttle:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", THROTTLE)
     page.add_init_script(FIRST_DIGIT)
+    metrics = context.new_cdp_session(page)
+    metrics.send("Performance.enable", {"timeDomain": "threadTicks"})  # durations in the main thread's CPU time
     finished = []
     page.on("requestfinished", lambda r: finished.append(r))
     page.goto(url)
-    page.wait_for_function("window.__first.digit !== null", polling=100)
+    page.wait_for_function("window.__first.digit !== null", polling="raf")
+    cpu = {m["name"]: m["value"] * 1000 for m in metrics.send("Performance.getMetrics")["metrics"]}
     ready = None
     if generator:
         page.wait_for_function("window.ganWeb && (window.ganWeb.ready || window.ganWeb.error)", polling=100)
         ready = page.evaluate("window.ganWeb.readyAt")
     page.wait_for_timeout(2000)  # what the page loads after its first screen counts too
     digit = page.evaluate("window.__first.digit")
+    before = page.evaluate(BEFORE_DIGIT)
     sizes = [r.sizes() for r in list(finished)]
     context.close()
     return {"digit": digit, "ready": ready, "requests": len(sizes),
-            "kb": sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes) / 1000}
+            "kb": sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes) / 1000,
+            "requests_before": before["requests"], "kb_before": before["kb"], "js_before": before["js"],
+            "long_before": before["long"], "cpu": cpu["TaskDuration"], "script": cpu["ScriptDuration"],
+            "layout": cpu["LayoutDuration"] + cpu["RecalcStyleDuration"]}
 
 
-def first_screen(browser, app_url: str, bare_url: str, loads: int) -> list[dict]:
-    """`loads` cold loads of each page on each screen, taking turns; rows of medians and their ratio."""
-    rows = []
-    for screen in SCREENS:
+def config_kb(url: str) -> float:
+    """The page's configuration (GET /config: every component's props, the layout and the events), KB."""
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/config", timeout=30) as r:
+        return len(r.read()) / 1000
+
+
+def med(runs: list[dict], key: str) -> float:
+    return float(np.median([r[key] for r in runs]))
+
+
+def long_tasks(runs: list[dict]) -> tuple[list[float], list[float]]:
+    """Per load: the long tasks' total ms before the first digit, and how many there were."""
+    return [sum(r["long_before"]) for r in runs], [len(r["long_before"]) for r in runs]
+
+
+def first_screen(browser, app_url: str, bare_url: str, loads: int, screens=tuple(SCREENS)) -> tuple[list[dict], dict]:
+    """`loads` cold loads of each page on each screen, taking turns; rows of medians and their ratio,
+    and every load's figures (for the docs' breakdown)."""
+    rows, raw = [], {}
+    app_kb, bare_kb = config_kb(app_url), config_kb(bare_url)
+    rows += [row("bare page: its configuration, GET /config (KB)", [bare_kb]), row("the app: its configuration, GET /config (KB)", [app_kb])]
+    for screen in screens:
         app, bare = [], []
         for _ in range(loads):
             bare.append(cold_load(browser, bare_url, screen, generator=False))
             app.append(cold_load(browser, app_url, screen, generator=True))
-        med = lambda runs, key: float(np.median([r[key] for r in runs]))
+        raw[screen] = {"app": app, "bare": bare}
         ratio = med(app, "digit") / med(bare, "digit")
+        req_ratio, kb_ratio = med(app, "requests_before") / med(bare, "requests_before"), med(app, "kb_before") / med(bare, "kb_before")
+        (bare_long, bare_n), (app_long, app_n) = long_tasks(bare), long_tasks(app)
         rows += [
             row(f"{screen}: bare Gradio page (radio + image), image visible (ms)", [r["digit"] for r in bare]),
             row(f"{screen}: the app, first digit visible (ms)", [r["digit"] for r in app]),
-            row(f"{screen}: first digit, app ÷ bare page (ratio of medians)", [ratio], "≤ 1.3", ratio <= 1.3),
+            row(f"{screen}: first digit, app ÷ bare page (ratio of medians)", [ratio], "≤ 1.35", ratio <= 1.35),
             row(f"{screen}: the app, in-page generator ready (ms)", [r["ready"] for r in app]),
-            row(f"{screen}: bare page, requests", [r["requests"] for r in bare]),
-            row(f"{screen}: the app, requests", [r["requests"] for r in app]),
-            row(f"{screen}: bare page, transferred (KB)", [r["kb"] for r in bare]),
-            row(f"{screen}: the app, transferred (KB)", [r["kb"] for r in app]),
+            row(f"{screen}: bare page, requests by its image", [r["requests_before"] for r in bare]),
+            row(f"{screen}: the app, requests by the first digit", [r["requests_before"] for r in app]),
+            row(f"{screen}: requests by the first digit, app ÷ bare page", [req_ratio], "≤ 1.5", req_ratio <= 1.5),
+            row(f"{screen}: bare page, KB by its image", [r["kb_before"] for r in bare]),
+            row(f"{screen}: the app, KB by the first digit", [r["kb_before"] for r in app]),
+            row(f"{screen}: KB by the first digit, app ÷ bare page", [kb_ratio], "≤ 2", kb_ratio <= 2),
+            row(f"{screen}: bare page, long tasks before its image (ms in all)", bare_long),
+            row(f"{screen}: the app, long tasks before the first digit (ms in all)", app_long),
+            row(f"{screen}: bare page, main-thread CPU by its image (ms)", [r["cpu"] for r in bare]),
+            row(f"{screen}: the app, main-thread CPU by the first digit (ms)", [r["cpu"] for r in app]),
+            row(f"{screen}: bare page, of which scripts (ms)", [r["script"] for r in bare]),
+            row(f"{screen}: the app, of which scripts (ms)", [r["script"] for r in app]),
+            row(f"{screen}: bare page, of which style and layout (ms)", [r["layout"] for r in bare]),
+            row(f"{screen}: the app, of which style and layout (ms)", [r["layout"] for r in app]),
+            row(f"{screen}: bare page, long tasks before its image (count)", bare_n),
+            row(f"{screen}: the app, long tasks before the first digit (count)", app_n),
+            row(f"{screen}: bare page, requests in all", [r["requests"] for r in bare]),
+            row(f"{screen}: the app, requests in all (to 2 s after the generator is ready)", [r["requests"] for r in app]),
+            row(f"{screen}: bare page, KB in all", [r["kb"] for r in bare]),
+            row(f"{screen}: the app, KB in all (to 2 s after the generator is ready)", [r["kb"] for r in app]),
         ]
+    return rows, raw
+
+
+def throttled(browser, app_url: str, bare_url: str, loads: int) -> tuple[list[dict], dict]:
+    """The desktop first screen over a slow network (THROTTLE), the two pages taking turns."""
+    app, bare = [], []
+    for _ in range(loads):
+        bare.append(cold_load(browser, bare_url, "desktop", generator=False, throttle=True))
+        app.append(cold_load(browser, app_url, "desktop", generator=True, throttle=True))
+    ratio = med(app, "digit") / med(bare, "digit")
+    rows = [
+        row("1.6 Mbit/s, 150 ms: bare page, image visible (ms)", [r["digit"] for r in bare]),
+        row("1.6 Mbit/s, 150 ms: the app, first digit visible (ms)", [r["digit"] for r in app]),
+        row("1.6 Mbit/s, 150 ms: first digit, app ÷ bare page", [ratio], "≤ 1.5", ratio <= 1.5),
+        row("1.6 Mbit/s, 150 ms: the app, in-page generator ready (ms)", [r["ready"] for r in app]),
+        row("1.6 Mbit/s, 150 ms: bare page, KB by its image", [r["kb_before"] for r in bare]),
+        row("1.6 Mbit/s, 150 ms: the app, KB by the first digit", [r["kb_before"] for r in app]),
+    ]
+    return rows, {"app": app, "bare": bare}
+
+
+# Where the main thread's time before the first digit goes, from Chrome's sampling profiler: each
+# sample goes to the first of these its call stack holds, innermost first (Gradio 6.31's function
+# names in its unminified AppTree, js/core/src/init.svelte.ts).
+CAUSES = [
+    ("Gradio: events attached to each node (find_attached_events: nodes x events)", ("find_attached_events",)),
+    ("Gradio: one node per component of the config (create_node)", ("create_node",)),
+    ("Gradio: the rest of building the component tree (traverse, postprocess)", ("traverse", "postprocess", "prepare")),
+]
+
+
+def cause_of(stack: list[dict]) -> str:
+    """A sample's cause: its stack (innermost first) against CAUSES, then by where its code lives."""
+    for name, functions in CAUSES:
+        if any(frame["functionName"] in functions for frame in stack):
+            return name
+    top = stack[0]
+    if top["functionName"] in ("(idle)", "(program)", "(garbage collector)"):
+        return {"(idle)": "idle (waiting for the network or the server)", "(program)": "the browser's own work (parsing, style, layout, paint)",
+                "(garbage collector)": "garbage collection"}[top["functionName"]]
+    url = top["url"].rsplit("/", 1)[-1]
+    if url.startswith(("Index-", "Example-")) or any(f["url"].rsplit("/", 1)[-1].startswith("Index-") for f in stack):
+        return "components' own code (their modules, mounting)"
+    if not url:
+        return "the browser's own work (parsing, style, layout, paint)"
+    return "Gradio's runtime and Svelte (the client, rendering)"
+
+
+def profiled_load(browser, url: str, screen: str = "desktop") -> dict[str, float]:
+    """One cold load under the CPU profiler, to the first digit: ms per cause."""
+    context = browser.new_context(**SCREENS[screen])
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.add_init_script(FIRST_DIGIT)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 250})
+    cdp.send("Profiler.start")
+    page.goto(url)
+    page.wait_for_function("window.__first.digit !== null", polling="raf")
+    profile = cdp.send("Profiler.stop")["profile"]
+    context.close()
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+    out: dict[str, float] = {}
+    for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        stack, node = [], sample
+        while node is not None:
+            stack.append(nodes[node]["callFrame"])
+            node = parent.get(node)
+        cause = cause_of(stack[:-1] or stack)  # (the root frame is no cause)
+        out[cause] = out.get(cause, 0.0) + dt / 1000
+    return out
+
+
+def causes(browser, app_url: str, bare_url: str, loads: int) -> list[dict]:
+    """`loads` profiled cold loads of each page, taking turns: the median ms per cause, app and bare."""
+    app, bare = [], []
+    for _ in range(loads):
+        bare.append(profiled_load(browser, bare_url))
+        app.append(profiled_load(browser, app_url))
+    names = sorted({k for r in app + bare for k in r}, key=lambda k: -float(np.median([r.get(k, 0.0) for r in app])))
+    rows = []
+    for name in names:
+        rows += [row(f"profiled, to the first digit: {name}, bare page (ms)", [r.get(name, 0.0) for r in bare]),
+                 row(f"profiled, to the first digit: {name}, the app (ms)", [r.get(name, 0.0) for r in app])]
     return rows
+
+
+# Each place a visitor opens for the first time, and what must be on screen for it to count as shown:
+# (name, the tab's label or the panel's elem_id, selectors of its main content, and pictures timed on
+# their own). The Generate tab's panels first (the page opens on that tab), then the other tabs. The
+# Model tab's training-progress GIF (5.9 MB) is timed on its own: its download is the file's size.
+PLOT = "{0} svg.marks, {0} canvas"
+OPENS = [
+    ("Generate: steer your own digit", "#steer", ["#steer-sketch canvas", "#steer-drawing", "#morph"], {}),
+    ("Generate: seed grid", "#grid-panel", ["#grid-rows input[type=range]", "#grid-first input", "#grid-show"], {}),
+    ("Generate: interpolation", "#interp-panel", ["#interp-frames input[type=range]", "#interp-show"], {}),
+    ("Discriminator", "Discriminator", ["#uploads", "#verdict", "#hist"], {}),
+    ("Real or fake?", "Real or fake?", ["#game-digit img", "#game-figures"], {}),
+    ("Model", "Model", ["#model-text", PLOT.format("#curve-losses"), PLOT.format("#curve-d")],
+     {"Model: its training-progress GIF (5.9 MB) loaded": "#progress img"}),
+    ("Training lab", "Training lab", ["#lab-preset", "#lab-train", "#lab-grid"], {}),
+]
+# In the page: click the tab (or the panel's header) and time, frame by frame, until every selector
+# matches an element laid out (a picture also decoded); then each extra picture. null after 30 s.
+OPEN = """async ([target, selectors, extra]) => {
+  const tab = [...document.querySelectorAll('button[role="tab"]')].find((b) => b.textContent.trim() === target);
+  const button = target.startsWith('#') ? document.querySelector(target + ' button.label-wrap') : tab;
+  const seen = (s) => [...document.querySelectorAll(s)].some((e) => e.getBoundingClientRect().width > 0
+      && (e.tagName !== 'IMG' || (e.complete && e.naturalWidth > 0)));
+  const t0 = performance.now(), out = {shown: null};
+  button.click();
+  return await new Promise((done) => {
+    const poll = () => { const t = performance.now() - t0;
+      if (out.shown === null && selectors.every(seen)) out.shown = t;
+      for (const [name, s] of Object.entries(extra)) if (!(name in out) && seen(s)) out[name] = t;
+      if ((out.shown !== null && Object.keys(out).length > Object.keys(extra).length) || t > 30000) done(out);
+      else requestAnimationFrame(poll); };
+    requestAnimationFrame(poll); });
+}"""
+
+
+def tab_opens(browser, url: str, loads: int, screen: str = "desktop") -> list[dict]:
+    """`loads` cold visits; in each, once the first screen has settled (the in-page generator ready,
+    then 1 s), every panel and tab opened for the first time, in turn: ms from the click until its
+    main content is on screen (and until each of its extra pictures is)."""
+    times: dict[str, list[float]] = {}
+    for _ in range(loads):
+        context = browser.new_context(**SCREENS[screen])
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.wait_for_function("window.ganWeb && (window.ganWeb.ready || window.ganWeb.error)", polling=100)
+        page.wait_for_timeout(1000)
+        for name, target, selectors, extra in OPENS:
+            out = page.evaluate(OPEN, [target, selectors, extra])
+            if out["shown"] is None:
+                raise RuntimeError(f"{name}: not shown within 30 s ({selectors})")
+            times.setdefault(name, []).append(out.pop("shown"))
+            for label, ms in out.items():
+                times.setdefault(label, []).append(ms)
+            page.wait_for_timeout(300)
+        context.close()
+    opened = {name for name, *_ in OPENS}
+    return [row(f"{screen}: first opening, {name}: click to its content shown (ms)", v, "≤ 1000", float(np.median(v)) <= 1000)
+            if name in opened else row(f"{screen}: first opening, {name} (ms)", v) for name, v in times.items()]
 
 
 def latencies(page, keys: bool = False) -> dict[str, list[float]]:
@@ -281,7 +500,16 @@ def measure(args: argparse.Namespace, log, bare_log) -> list[dict]:
         wait_ready(bare, bare_url, bare_log)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            rows = first_screen(browser, url, bare_url, args.loads)
+            rows, raw = first_screen(browser, url, bare_url, args.loads, tuple(args.screens.split(",")))
+            if args.throttled:
+                more, raw["throttled"] = throttled(browser, url, bare_url, args.throttled)
+                rows += more
+            if args.tab_loads:
+                rows += tab_opens(browser, url, args.tab_loads)
+            if args.profile:
+                rows += causes(browser, url, bare_url, args.profile)
+            if args.raw:
+                Path(args.raw).write_text(json.dumps(raw, indent=1))
             if args.cold_only:
                 browser.close()
                 return rows
@@ -349,7 +577,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--moves", type=int, default=10, help="mouse moves per drag")
     p.add_argument("--move-ms", type=int, default=40, help="ms between a drag's moves (16: one a frame, as a hand gives)")
     p.add_argument("--loads", type=int, default=5, help="cold loads of each page on each screen (the app's and the bare page's)")
-    p.add_argument("--cold-only", action="store_true", help="measure the first screen only, not the sliders")
+    p.add_argument("--cold-only", action="store_true", help="measure the first visit only (first screen, slow network, tabs), not the sliders")
+    p.add_argument("--screens", default="desktop,phone", help="the first screen's screens, of desktop,phone")
+    p.add_argument("--throttled", type=int, default=7, help="cold loads of each page over a slow network, desktop (0: none)")
+    p.add_argument("--tab-loads", type=int, default=5, help="cold visits in which each tab and panel is opened for the first time (0: none)")
+    p.add_argument("--raw", default=None, help="write every cold load's figures to this JSON file")
+    p.add_argument("--profile", type=int, default=0, help="cold loads of each page under the CPU profiler: main-thread ms by cause")
     p.add_argument("--json", default=None, help="also write the rows to this file")
     args = p.parse_args(argv)
     load = os.getloadavg()
