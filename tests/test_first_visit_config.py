@@ -74,7 +74,7 @@ def test_every_readme_endpoint_and_mcp_tool_answers_through_gradio_client(client
         "interpolate": lambda: Image.open(client.predict(seed_a=1, seed_b=2, frames=4, api_name="/interpolate")).n_frames == 6,
         "score": lambda: client.predict(image=handle_file(digit), api_name="/score")[3]["is_digit"],
         "score_files": lambda: len(client.predict(files=[handle_file(digit)], api_name="/score_files")[1]["data"]) == 1,
-        "score_drawing": lambda: "Draw" in str(client.predict(None, api_name="/score_drawing")[2]),  # blank: its reason
+        "score_drawing": lambda: "Draw" in str(client.predict(None, api_name="/score_drawing")[3]),  # blank: its reason (the verdict)
         "project": lambda: "z=" in client.predict(image=handle_file(digit), api_name="/project")[1],
         "human_eval": lambda: "answered" in client.predict(api_name="/human_eval"),
         "lab": lambda: "log" in client.submit(arch="mlp", steps=10, max_seconds=5, api_name="/lab").result()[-1],
