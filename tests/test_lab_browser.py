@@ -3,6 +3,7 @@ charts grow, stop it; and a closed page stops its run on the server."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -36,8 +37,8 @@ def line_pixels(page: Page, elem_id: str) -> dict[str, int]:
 
 
 def step_shown(page: Page) -> int:
-    text = page.locator("#lab-status").inner_text()
-    return int(text.split("step ")[1].split(" ")[0]) if "step " in text else 0
+    found = re.search(r"step (\d+) of", page.locator("#lab-status").inner_text())  # not "step budget reached"
+    return int(found.group(1)) if found else 0
 
 
 def wait_for(condition, timeout_s: float = 120.0) -> None:

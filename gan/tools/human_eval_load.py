@@ -36,7 +36,6 @@ from pathlib import Path
 
 import httpx
 
-from gan.space.ui import ALREADY_ANSWERED  # noqa: E402
 from gan.space.human_eval import (
     DB_NAME,
     LIMITS_ENV,
@@ -45,6 +44,7 @@ from gan.space.human_eval import (
     as_json,
     figures,
 )
+from gan.space.ui import ALREADY_ANSWERED
 
 from .loadtest import Failed, call, command_line, percentile
 from .procs import start_app, stop, wait_ready
