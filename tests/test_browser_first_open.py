@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 import numpy as np
 import pytest
@@ -65,6 +66,22 @@ def test_steer_panel_opened_first_draws_and_steers(desktop):
     page.locator("#steer-drawing").click()
     expect(page.locator("#steer-fit")).to_contain_text("Fitted as a", timeout=STEER_TIMEOUT_MS)
     expect(page.locator("#steer-recon img")).to_be_visible()
+
+
+def test_steering_from_the_discriminator_opens_the_steer_panel_it_never_opened(desktop):
+    """The Discriminator's "Steer this digit" opens the Generate tab's steer panel, never opened in this
+    page: the panel's hidden components are shown with the fit already in them."""
+    page = desktop
+    open_tab(page, "Discriminator")
+    page.get_by_role("tab", name="Draw").click()
+    expect(page.locator("#sketch").get_by_label("Brush Size")).to_be_visible()
+    draw(page, ONE, "#sketch")
+    page.locator("#sketch-steer").click()
+    expect(page.locator("#steer-fit")).to_contain_text("Fitted as a", timeout=STEER_TIMEOUT_MS)
+    expect(page.get_by_role("tab", name="Generate", exact=True)).to_have_attribute("aria-selected", "true")
+    for picture in ("#steer-target img", "#steer-recon img", "#steer-diff img"):
+        expect(page.locator(picture)).to_be_visible()
+    expect(page.locator("#recipe textarea")).to_have_value(re.compile(r"&z=\w"))  # the fit is in the controls
 
 
 def test_seed_grid_opened_first_shows_a_grid(desktop):

@@ -131,7 +131,7 @@ SHOWS = "visible: true"  # in the js of tabs.show_on's events
 def test_what_a_closed_tab_or_panel_shows_starts_hidden_and_is_shown_when_it_opens(config):
     components = {c["id"]: c for c in config["components"]}
     places = closed_places(config)
-    assert {"Discriminator", "Real or fake?", "Model", "Training lab", "steer", "grid-panel", "interp-panel"} == set(places)
+    assert {"Discriminator", "Real or fake?", "Model", "Training lab", "steer", "grid-panel", "interp-panel"} <= set(places)
     shows = [d for d in config["dependencies"] if d["js"] and SHOWS in d["js"]]
     for place, (block, event, ids) in places.items():
         leaves = {i for i in ids if components[i]["type"] not in LAYOUT}
