@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from browser import browser, desktop, draw, ONE, phone, require_browser, TOAST, visit  # noqa: F401  (fixtures)
+from browser import browser, desktop, draw, ONE, phone, require_browser  # noqa: F401  (fixtures)
 
 from gan.space.human_eval import MIN_ANSWER_S
 
