@@ -137,3 +137,17 @@ def draw(page, points, sketch: str = "#sketch") -> None:
 
 
 ONE = [(0.5, 0.2), (0.5, 0.8)]  # a vertical stroke: a 1
+
+
+def answer_one_round(page, button: str = "Fake") -> None:
+    """Open the game and answer its first digit at a person's pace (past the too-fast floor)."""
+    from playwright.sync_api import expect
+
+    from gan.space.human_eval import MIN_ANSWER_S
+
+    page.get_by_role("tab", name="Real or fake?", exact=True).click()
+    expect(page.locator("#game-digit img")).to_be_visible()  # opening the tab started a round
+    expect(page.locator("#game-text")).to_contain_text("Make your guess")
+    page.wait_for_timeout(MIN_ANSWER_S * 1000 + 300)
+    page.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator("#game-text")).to_contain_text("it was")

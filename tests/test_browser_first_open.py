@@ -13,9 +13,8 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from browser import browser, desktop, draw, ONE, phone, require_browser  # noqa: F401  (fixtures)
+from browser import answer_one_round, browser, desktop, draw, ONE, phone, require_browser  # noqa: F401  (fixtures)
 
-from gan.space.human_eval import MIN_ANSWER_S
 
 sync_api = require_browser()
 expect = sync_api.expect
@@ -115,13 +114,7 @@ def test_discriminator_opened_first_judges_an_example(request, screen):
 
 
 def test_real_or_fake_opened_first_plays_a_round(desktop):
-    page = desktop
-    open_tab(page, "Real or fake?")
-    expect(page.locator("#game-digit img")).to_be_visible()  # opening the tab started a round
-    expect(page.locator("#game-text")).to_contain_text("Make your guess")
-    page.wait_for_timeout(MIN_ANSWER_S * 1000 + 300)
-    page.get_by_role("button", name="Real", exact=True).click()
-    expect(page.locator("#game-text")).to_contain_text("it was")
+    answer_one_round(desktop, "Real")
 
 
 def test_model_opened_first_shows_its_figures_and_curves(desktop):

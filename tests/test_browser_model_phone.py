@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from browser import browser, desktop, phone, require_browser, shoot  # noqa: F401  (fixtures)
+from browser import answer_one_round, browser, desktop, phone, require_browser, shoot  # noqa: F401  (fixtures)
 
-from gan.space.human_eval import MIN_ANSWER_S
 
 sync_api = require_browser()
 expect = sync_api.expect
@@ -79,15 +78,6 @@ def check_plot(page, selector: str, smallest: float) -> None:
     assert not small, f"{selector}: text drawn under {smallest} px: {small}"
     cut = [t["text"] for t in texts if not t["inside"]]
     assert not cut, f"{selector}: text outside the plot's box: {cut}"
-
-
-def answer_one_round(page) -> None:
-    """Open the game and answer its first digit at a person's pace."""
-    page.get_by_role("tab", name="Real or fake?", exact=True).click()
-    expect(page.locator("#game-text")).to_contain_text("Make your guess")
-    page.wait_for_timeout(MIN_ANSWER_S * 1000 + 300)
-    page.get_by_role("button", name="Fake", exact=True).click()
-    expect(page.locator("#game-text")).to_contain_text("it was")
 
 
 def test_game_plot_is_readable_on_a_phone_and_a_second_press_keeps_the_reveal(phone):
